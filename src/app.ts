@@ -1,0 +1,50 @@
+import express, { type Express } from 'express';
+import type { Gateway } from './gateway.js';
+import { accountRoutes } from './http/account/routes.js';
+import { adminApi } from './http/admin/router.js';
+import { requestContextMiddleware } from './http/context.js';
+import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
+import { health, ready } from './http/health.js';
+import { chatCompletions } from './http/openai/chat-completions.js';
+import { embeddings } from './http/openai/embeddings.js';
+import { listModels, retrieveModel } from './http/openai/models.js';
+import { ServiceUnavailableError } from './http/errors.js';
+
+/**
+ * The express app. Middleware order: request id → lifecycle gate → routes → 404 → errors.
+ * The OpenAI routes read their own bodies (bounded, see http/body.ts) so no global body parser
+ * runs on the hot path.
+ */
+export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', true);
+
+  app.get('/health', health);
+  app.get('/ready', ready(gw));
+
+  app.use(requestContextMiddleware);
+  app.use((_req, res, next) => {
+    if (gw.lifecycle.shuttingDown) {
+      res.setHeader('connection', 'close');
+      next(new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1));
+      return;
+    }
+    gw.lifecycle.inflight++;
+    res.once('close', () => gw.lifecycle.inflight--);
+    next();
+  });
+
+  app.post('/v1/chat/completions', chatCompletions(gw));
+  app.post('/v1/embeddings', embeddings(gw));
+  app.get('/v1/models', listModels(gw));
+  app.get('/v1/models/:model', retrieveModel(gw));
+  app.use(accountRoutes(gw));
+
+  app.use('/admin/api', adminApi(gw, adminTokenHash));
+
+  app.use(notFoundHandler);
+  app.use(errorMiddleware(gw));
+  return app;
+}

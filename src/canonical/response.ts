@@ -1,0 +1,61 @@
+import type { ToolCall } from './request.js';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/**
+ * Token usage in one convention for all providers (OpenAI's):
+ * - promptTokens counts every prompt token, including cached reads and cache writes;
+ * - cachedPromptTokens and cacheWriteTokens are the parts of promptTokens read from / written to
+ *   the provider's prompt cache (priced separately, never counted twice);
+ * - completionTokens counts every generated token, including reasoningTokens.
+ */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedPromptTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** True when the figures come from the gateway's estimator, not from the provider. */
+  estimated?: boolean;
+}
+
+export function emptyUsage(): Usage {
+  return { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+}
+
+export interface ChatChoice {
+  index: number;
+  text: string | null;
+  toolCalls?: ToolCall[];
+  refusal?: string | null;
+  finishReason: FinishReason;
+  logprobs?: unknown;
+}
+
+export interface ChatResponse {
+  id: string;
+  created: number;
+  /** The upstream model that produced the answer, as the provider named it. */
+  model: string;
+  choices: ChatChoice[];
+  /** Absent when the provider did not report usage; the gateway then estimates it. */
+  usage?: Usage;
+  systemFingerprint?: string | null;
+  /**
+   * The provider's OpenAI-format response text, when the provider speaks OpenAI and the response
+   * can be relayed to an OpenAI client byte for byte.
+   */
+  openaiRaw?: string;
+}
+
+export interface Embedding {
+  index: number;
+  /** Float vector, or base64 of little-endian float32 when the caller asked for base64. */
+  embedding: number[] | string;
+}
+
+export interface EmbeddingsResponse {
+  model: string;
+  data: Embedding[];
+  usage: { promptTokens: number; estimated?: boolean };
+}

@@ -1,0 +1,64 @@
+import { Ajv } from 'ajv';
+import { readProjectJson } from '../paths.js';
+
+const schema = readProjectJson<EnvSchema>('config-schema', 'env.schema.json');
+
+interface EnvSchema {
+  properties: Record<string, { type: string; default?: unknown; description?: string }>;
+}
+
+export interface Env {
+  PORT: number;
+  HOST: string;
+  DATABASE_URL?: string;
+  DATABASE_POOL_SIZE: number;
+  REDIS_URL?: string;
+  REDIS_KEY_PREFIX: string;
+  DATA_DIR: string;
+  ADMIN_TOKEN?: string;
+  ENCRYPTION_KEY?: string;
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  MAX_BODY_BYTES: number;
+  UPSTREAM_CONNECTIONS: number;
+  SHUTDOWN_DEADLINE_MS: number;
+  INSTANCE_ID?: string;
+  SEED_FILE?: string;
+  PRINT_FIRST_KEY: boolean;
+  MIN_AFFORDABLE_OUTPUT_TOKENS: number;
+  HOLD_GRACE_SECONDS: number;
+  SWEEP_INTERVAL_MS: number;
+  IDEMPOTENCY_RETENTION_SECONDS: number;
+}
+
+export class EnvError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+    this.name = 'EnvError';
+  }
+}
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: false });
+const validate = ajv.compile(schema);
+
+/**
+ * Reads the variables the schema names from `source`, applies defaults and coerces numbers and
+ * booleans. Throws EnvError naming the first bad variable.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const picked: Record<string, unknown> = {};
+  for (const name of Object.keys(schema.properties)) {
+    const value = source[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  if (!validate(picked)) {
+    const err = validate.errors?.[0];
+    const variable = err?.instancePath.replace(/^\//, '') || String(err?.params && (err.params as { missingProperty?: string }).missingProperty) || 'environment';
+    const shown = variable in picked && !/TOKEN|KEY|URL/.test(variable) ? ` (got ${JSON.stringify(source[variable])})` : '';
+    throw new EnvError(variable, `Invalid environment variable ${variable}: ${err?.message ?? 'invalid'}${shown}`);
+  }
+  const env = picked as unknown as Env;
+  if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
+    throw new EnvError('ENCRYPTION_KEY', 'Invalid environment variable ENCRYPTION_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
+  }
+  return env;
+}

@@ -1,0 +1,51 @@
+import type { Usage } from '../canonical/index.js';
+import type { Catalogue, ModelConfig, PlanConfig, PriceConfig } from '../config/catalogue.js';
+import { ServiceUnavailableError } from '../http/errors.js';
+import { priceTokens, type Micros } from './money.js';
+
+/** The price a request pays: captured when it starts, so a later price change never re-prices it. */
+export interface Pricing {
+  modelAlias: string;
+  price: PriceConfig;
+  markupBps: number;
+}
+
+export function pricingFor(catalogue: Catalogue, model: ModelConfig, plan: PlanConfig | undefined, startedAt: number): Pricing {
+  const price = catalogue.priceAt(model, startedAt);
+  if (!price) throw new ServiceUnavailableError(`The model '${model.alias}' has no price in force; an operator must set one.`, 'model_not_priced');
+  return { modelAlias: model.alias, price, markupBps: plan?.markupBps ?? 0 };
+}
+
+/**
+ * Actual cost of a usage report. Each part of the prompt is priced at its own rate — cached
+ * reads at the cached price, cache writes at the cache-write price, the rest at the input
+ * price — and counted once; reasoning tokens are part of completionTokens.
+ */
+export function costOf(usage: Usage, pricing: Pricing): Micros {
+  const cached = Math.min(usage.cachedPromptTokens, usage.promptTokens);
+  const write = Math.min(usage.cacheWriteTokens, usage.promptTokens - cached);
+  return priceTokens(
+    { input: usage.promptTokens - cached - write, cachedInput: cached, cacheWrite: write, output: usage.completionTokens },
+    pricing.price,
+    pricing.markupBps,
+  );
+}
+
+/**
+ * The numbers place_holds needs for the worst case: every prompt token at the dearest prompt
+ * rate (a cache write can cost more than plain input), and the output price per token; all
+ * before the markup multiplier and the single rounding.
+ */
+export interface HoldTerms {
+  prompt: bigint;
+  outPrice: bigint;
+  mult: number;
+}
+
+export function holdTerms(promptUpperBound: number, pricing: Pricing): HoldTerms {
+  const p = pricing.price;
+  let dearest = p.inputPerMtok as bigint;
+  if (p.cacheWritePerMtok > dearest) dearest = p.cacheWritePerMtok;
+  if (p.cachedInputPerMtok > dearest) dearest = p.cachedInputPerMtok;
+  return { prompt: BigInt(promptUpperBound) * dearest, outPrice: p.outputPerMtok, mult: 10_000 + pricing.markupBps };
+}

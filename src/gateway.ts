@@ -1,0 +1,36 @@
+import type { Authenticator } from './auth/authenticator.js';
+import type { CreditService } from './credits/service.js';
+import type { Env } from './config/env.js';
+import type { ConfigStore } from './config/store.js';
+import type { Logger } from './observability/logger.js';
+import type { KeyPicker } from './routing/keys.js';
+import type { Db } from './store/db.js';
+import type { SecretBox } from './store/secrets.js';
+import type { Transport } from './upstream/transport.js';
+
+/** Lifecycle flags read by /ready and the request path. */
+export interface Lifecycle {
+  shuttingDown: boolean;
+  /** Requests (and streams) currently being served. */
+  inflight: number;
+}
+
+/**
+ * Everything the request path needs, wired once in server.ts. Tests build the same thing around
+ * real Postgres and Redis.
+ */
+export interface Gateway {
+  env: Env;
+  instanceId: string;
+  log: Logger;
+  db: Db;
+  secrets: SecretBox;
+  config: ConfigStore;
+  auth: Authenticator;
+  keys: KeyPicker;
+  transport: Transport;
+  credits: CreditService;
+  lifecycle: Lifecycle;
+  /** Readiness probes of the external dependencies (Redis joins in its issue). */
+  probes: Record<string, () => Promise<void>>;
+}

@@ -1,0 +1,26 @@
+import express, { Router } from 'express';
+import type { Gateway } from '../../gateway.js';
+import { accountAdminRoutes } from './accounts.js';
+import { adminAuth } from './auth.js';
+import { modelRoutes } from './models.js';
+import { planRoutes } from './plans.js';
+import { providerRoutes } from './providers.js';
+import { userRoutes } from './users.js';
+
+/**
+ * The admin REST API under /admin/api, behind the admin token. Every write is followed by a
+ * config reload (catalogue edits) or a key-cache flush (users, keys).
+ */
+export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
+  const r = Router();
+  r.use(adminAuth(adminTokenHash));
+  r.use(express.json({ limit: '1mb' }));
+  const catalogueChanged = () => gw.config.reload();
+  const keysChanged = async () => gw.auth.invalidateAll();
+  r.use(providerRoutes(gw, catalogueChanged));
+  r.use(modelRoutes(gw, catalogueChanged));
+  r.use(planRoutes(gw, catalogueChanged));
+  r.use(userRoutes(gw, keysChanged));
+  r.use(accountAdminRoutes(gw));
+  return r;
+}

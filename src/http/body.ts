@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+import { InvalidRequestError, PayloadTooLargeError } from './errors.js';
+
+/**
+ * Reads and parses a JSON request body, refusing anything over `limit` bytes (by Content-Length
+ * up front, or by counting as it arrives) with a 413.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume();
+    throw new PayloadTooLargeError(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) throw new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' });
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidRequestError(`We could not parse the JSON body of your request: ${(err as Error).message}`, { code: 'invalid_json' });
+  }
+}

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Usage } from '../canonical/index.js';
+import type { Principal } from '../auth/principal.js';
+import type { UpstreamTarget } from '../providers/types.js';
+import type { Pricing } from '../credits/pricing.js';
+import type { Micros } from '../credits/money.js';
+
+/** One upstream attempt, as the request log and metrics see it. */
+export interface Attempt {
+  attemptId: string;
+  provider: string;
+  keyId: string;
+  model: string;
+  status: number;
+  latencyMs: number;
+  error?: string;
+  /** Why the next attempt happened (e.g. "429", "breaker_open", "connection_error"). */
+  retryReason?: string;
+}
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Per-request state that each step of the path adds to, and that the final step (settlement and
+ * the request log) reads. Lives on res.locals.ctx.
+ */
+export class RequestContext {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  readonly startedHr = process.hrtime.bigint();
+  endpoint = '';
+  principal: Principal | undefined;
+  modelAlias: string | undefined;
+  served: UpstreamTarget | undefined;
+  usage: Usage | undefined;
+  attempts: Attempt[] = [];
+  status = 200;
+  errorCode: string | undefined;
+  stream = false;
+  /** Milliseconds spent waiting for the provider (first attempt start → last byte). */
+  upstreamMs = 0;
+  /** The price this request pays (of the model that served it), fixed at its start time. */
+  pricing: Pricing | undefined;
+  /** The credit hold placed before calling upstream. */
+  hold: { amount: Micros } | undefined;
+  /** max_tokens after clamping to what the balance affords, when it was clamped. */
+  clampedMaxTokens: number | undefined;
+  cacheHit = false;
+  tags: Record<string, string> | undefined;
+  idempotency: { key: string; hash: string } | undefined;
+  /** Set once the request has been settled (charged, logged); settling is done exactly once. */
+  settled = false;
+
+  /** The caller's own x-request-id, kept for correlation; the gateway's id is always its own. */
+  readonly clientRequestId: string | undefined;
+
+  constructor(incomingId: string | undefined) {
+    // Ids key the ledger and the request log, so they are never taken from the client.
+    this.id = `req_${randomBytes(12).toString('base64url')}`;
+    this.clientRequestId = incomingId && ID_RE.test(incomingId) ? incomingId : undefined;
+  }
+
+  elapsedMs(): number {
+    return Number(process.hrtime.bigint() - this.startedHr) / 1e6;
+  }
+
+  nextAttemptId(): string {
+    return `${this.id}.${this.attempts.length + 1}`;
+  }
+}
+
+export function contextOf(res: Response): RequestContext {
+  return res.locals.ctx as RequestContext;
+}
+
+/** First middleware: a request id (the caller's x-request-id when sane), echoed in the response. */
+export function requestContextMiddleware(req: Request, res: Response, next: () => void): void {
+  const ctx = new RequestContext(req.headers['x-request-id'] as string | undefined);
+  res.locals.ctx = ctx;
+  res.setHeader('x-request-id', ctx.id);
+  if (ctx.clientRequestId) res.setHeader('x-client-request-id', ctx.clientRequestId);
+  next();
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+export function clientAbortSignal(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

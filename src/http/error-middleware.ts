@@ -1,0 +1,46 @@
+import type { NextFunction, Request, Response } from 'express';
+import { settleRequest } from '../credits/metering.js';
+import { ZERO } from '../credits/money.js';
+import type { Gateway } from '../gateway.js';
+import { contextOf } from './context.js';
+import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, toGatewayError } from './errors.js';
+
+/** Express reports its own parse failures with a status; keep them in the OpenAI shape too. */
+function fromExpress(err: unknown): GatewayError | undefined {
+  const e = err as { status?: number; type?: string; limit?: number };
+  if (e && e.type === 'entity.too.large') return new PayloadTooLargeError(e.limit ?? 0);
+  if (e && e.type === 'entity.parse.failed') return new InvalidRequestError('We could not parse the JSON body of your request.', { code: 'invalid_json' });
+  return undefined;
+}
+
+/** The only place errors become responses: the OpenAI error shape, with the error's headers. */
+export function errorMiddleware(gw: Gateway) {
+  const log = gw.log;
+  return async (err: unknown, _req: Request, res: Response, _next: NextFunction): Promise<void> => {
+    const e = fromExpress(err) ?? toGatewayError(err);
+    const ctx = res.locals.ctx ? contextOf(res) : undefined;
+    if (ctx) {
+      ctx.status = e.status;
+      ctx.errorCode = e.code ?? e.type;
+    }
+    if (e.status >= 500 && !(e.type === 'upstream_error' || e.type === 'timeout_error' || e.type === 'service_unavailable')) {
+      log.error({ err: (e.cause as Error) ?? e, reqId: ctx?.id }, 'internal error');
+    }
+    // A failed request is settled like any other: its hold is released, nothing is charged,
+    // and it is recorded; a failed Idempotency-Key request releases its key for a retry.
+    if (ctx?.principal && !ctx.settled) {
+      const idem = ctx.idempotency ? { key: ctx.idempotency.key, ok: false, status: e.status, body: '', headers: {}, retentionMs: 0 } : undefined;
+      await settleRequest(gw, ctx, ZERO, idem).catch((settleErr) => log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (e.headers) for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    res.status(e.status).json(e.toBody());
+  };
+}
+
+export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError(`Unknown route: ${req.method} ${req.path}`, 'unknown_route'));
+}

@@ -1,0 +1,39 @@
+import type { Response } from 'express';
+import type { ChatRequest, Usage } from '../../canonical/index.js';
+import { estimateUsage } from '../../credits/estimate.js';
+import { costHeaders, costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
+import type { Gateway } from '../../gateway.js';
+import type { Route } from '../../routing/route.js';
+import { sendChat } from '../../upstream/call.js';
+import { clientAbortSignal, type RequestContext } from '../context.js';
+import { toGatewayError } from '../errors.js';
+import { pickTarget, recordAttempt } from './attempt.js';
+import { idempotencyOutcome } from './idempotent.js';
+import { renderChatCompletion } from './render.js';
+
+/** Non-streaming: call upstream, settle, then answer with the cost and balance in headers. */
+export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
+  const target = pickTarget(gw, route.deployments[0]!);
+  const t0 = performance.now();
+  let resp;
+  try {
+    resp = await sendChat(gw.transport, target, chat, clientAbortSignal(res));
+  } catch (err) {
+    const e = toGatewayError(err);
+    recordAttempt(ctx, target, t0, e.status, e);
+    throw e; // the error middleware settles (releases the hold, records the failure)
+  }
+  ctx.upstreamMs = performance.now() - t0;
+  recordAttempt(ctx, target, t0, 200);
+  ctx.served = target;
+  servedBy(gw, ctx, target.model);
+  const usage: Usage = resp.usage ?? (await estimateUsage(chat, resp.choices.map((c) => (c.text ?? '') + (c.toolCalls ?? []).map((t) => t.arguments).join('')).join('')));
+  ctx.usage = usage;
+
+  const body = renderChatCompletion(resp, usage);
+  const cost = costOfRequest(ctx, usage);
+  const headers: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, true, body, { ...headers, ...costHeaders(cost, undefined) }));
+  res.set(headers).set(costHeaders(cost, settlement));
+  res.status(200).type('application/json').send(body);
+}

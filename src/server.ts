@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import { createApp } from './app.js';
+import { Authenticator } from './auth/authenticator.js';
+import { CreditService } from './credits/service.js';
+import { EnvError, loadEnv, type Env } from './config/env.js';
+import { ConfigStore } from './config/store.js';
+import type { Gateway } from './gateway.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { KeyPicker } from './routing/keys.js';
+import type { Db } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { PgDb } from './store/pg.js';
+import { PgliteDb } from './store/pglite.js';
+import { createRedis } from './store/redis.js';
+import { SecretBox, sha256 } from './store/secrets.js';
+import { Transport } from './upstream/transport.js';
+
+export interface RunningGateway {
+  gw: Gateway;
+  server: Server;
+  url: string;
+  redis: Redis | undefined;
+  /** Stops accepting, waits for in-flight work (up to the deadline), closes everything. */
+  shutdown(): Promise<void>;
+}
+
+/** A secret kept in DATA_DIR (embedded mode): read it, or create it once with owner-only access. */
+function dataDirSecret(dir: string, file: string, make: () => string): { value: string; created: boolean } {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, file);
+  if (existsSync(path)) return { value: readFileSync(path, 'utf8').trim(), created: false };
+  const value = make();
+  writeFileSync(path, `${value}\n`, { mode: 0o600 });
+  return { value, created: true };
+}
+
+async function openDatabase(env: Env, log: Logger): Promise<Db> {
+  if (env.DATABASE_URL) {
+    return new PgDb({ connectionString: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, onError: (err) => log.warn({ err: err.message }, 'postgres connection error') });
+  }
+  return PgliteDb.open(join(env.DATA_DIR, 'pgdata'));
+}
+
+/**
+ * The admin token: ADMIN_TOKEN when set; otherwise one generated on first start. Embedded mode
+ * keeps it in DATA_DIR/admin-token so a restart can print it again; with Postgres only its hash
+ * is kept and it is printed once.
+ */
+async function resolveAdminToken(env: Env, db: Db): Promise<{ hash: Buffer; shown?: string }> {
+  if (env.ADMIN_TOKEN) return { hash: sha256(env.ADMIN_TOKEN) };
+  if (!env.DATABASE_URL) {
+    const t = dataDirSecret(env.DATA_DIR, 'admin-token', () => `tga_${randomBytes(24).toString('base64url')}`);
+    return { hash: sha256(t.value), shown: t.value };
+  }
+  const existing = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'admin_token_sha256'");
+  if (existing.rows[0]) return { hash: Buffer.from(existing.rows[0].value, 'hex') };
+  const token = `tga_${randomBytes(24).toString('base64url')}`;
+  const inserted = await db.query(
+    "INSERT INTO settings (key, value) VALUES ('admin_token_sha256', $1) ON CONFLICT (key) DO NOTHING",
+    [sha256(token).toString('hex')],
+  );
+  if (inserted.rowCount === 0) return resolveAdminToken(env, db); // another instance won the race
+  return { hash: sha256(token), shown: token };
+}
+
+export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promise<RunningGateway> {
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const instanceId = env.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+  const secrets = new SecretBox(env.ENCRYPTION_KEY ?? dataDirSecret(env.DATA_DIR, 'encryption.key', SecretBox.generateKey).value);
+
+  const db = await openDatabase(env, log);
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  const admin = await resolveAdminToken(env, db);
+
+  const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
+
+  const config = new ConfigStore(db, secrets);
+  await config.reload();
+
+  const gw: Gateway = {
+    env,
+    instanceId,
+    log,
+    db,
+    secrets,
+    config,
+    auth: new Authenticator(db),
+    keys: new KeyPicker(),
+    transport: new Transport({ connections: env.UPSTREAM_CONNECTIONS }),
+    credits: new CreditService(db, log, { instanceId }),
+    lifecycle: { shuttingDown: false, inflight: 0 },
+    probes: {
+      postgres: async () => {
+        await db.query('SELECT 1');
+      },
+      ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
+    },
+  };
+
+  gw.credits.startSweeper(env.SWEEP_INTERVAL_MS);
+  const app = createApp(gw, admin.hash);
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  const url = `http://${shownHost}:${addr.port}`;
+  log.info({ url, instanceId, database: db.kind, redis: Boolean(redis) }, 'tollgate listening');
+  if (admin.shown) log.info({ adminUrl: `${url}/admin` }, `admin token: ${admin.shown}`);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      gw.lifecycle.shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + env.SHUTDOWN_DEADLINE_MS;
+      while (gw.lifecycle.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      server.closeAllConnections();
+      await closed;
+      gw.credits.stopSweeper();
+      while (gw.credits.pending > 0 && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 20));
+      await gw.transport.close();
+      await db.close();
+      redis?.disconnect();
+      log.info({ instanceId }, 'tollgate stopped');
+      log.flush();
+    })());
+
+  return { gw, server, url, redis, shutdown };
+}
+
+async function main(): Promise<void> {
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      process.stderr.write(`tollgate: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const running = await startGateway(env);
+  const stop = (signal: string) => {
+    running.gw.log.info({ signal }, 'shutting down');
+    running.shutdown().then(
+      () => process.exit(0),
+      (err) => {
+        running.gw.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+const isMain = process.argv[1] && /server\.(ts|js)$/.test(process.argv[1]);
+if (isMain) {
+  main().catch((err) => {
+    process.stderr.write(`tollgate: failed to start: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,140 @@
+import pg from 'pg';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+// BIGINT (int8) stays a string; money code converts it to bigint exactly.
+pg.types.setTypeParser(20, (v: string) => v);
+
+export interface PgDbOptions {
+  connectionString: string;
+  poolSize: number;
+  applicationName?: string;
+  onError?: (err: Error) => void;
+}
+
+export class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private count = 0;
+  private listenClient: pg.Client | undefined;
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+
+  constructor(private readonly opts: PgDbOptions) {
+    this.pool = new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.poolSize,
+      application_name: opts.applicationName ?? 'tollgate',
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5_000,
+    });
+    this.pool.on('error', (err) => opts.onError?.(err));
+  }
+
+  get queryCount(): number {
+    return this.count;
+  }
+
+  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    this.count++;
+    const res = await this.pool.query(sql, params as unknown[] | undefined);
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.count++;
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: Queryable = {
+      query: async <R>(sql: string, params?: readonly unknown[]) => {
+        this.count++;
+        const res = await client.query(sql, params as unknown[] | undefined);
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      },
+      exec: async (sql: string) => {
+        this.count++;
+        await client.query(sql);
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const out = await fn(tx);
+      await client.query('COMMIT');
+      client.release();
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection in an unknown state is discarded rather than returned to the pool.
+      client.release(err instanceof Error ? err : true);
+      throw err;
+    }
+  }
+
+  /**
+   * LISTEN uses one dedicated connection. If it drops, it is re-established with backoff and
+   * every channel is listened to again; `onReconnect` lets callers repair what they missed.
+   */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      const client = await this.ensureListenClient();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    }
+    set.add(onNotify);
+    return async () => {
+      set!.delete(onNotify);
+    };
+  }
+
+  /** Called after the LISTEN connection was re-established (notifications may have been missed). */
+  onListenReconnect: (() => void) | undefined;
+
+  private async ensureListenClient(): Promise<pg.Client> {
+    if (this.listenClient) return this.listenClient;
+    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: 'tollgate-listen' });
+    client.on('notification', (msg) => {
+      const set = this.listeners.get(msg.channel);
+      if (set) for (const fn of set) fn(msg.payload ?? '');
+    });
+    const reconnect = () => {
+      if (this.listenClient !== client) return;
+      this.listenClient = undefined;
+      client.end().catch(() => undefined);
+      if (!this.closed) void this.reconnectListen(250);
+    };
+    client.on('error', (err) => {
+      this.opts.onError?.(err);
+      reconnect();
+    });
+    client.on('end', reconnect);
+    await client.connect();
+    this.listenClient = client;
+    return client;
+  }
+
+  private async reconnectListen(delayMs: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, delayMs).unref());
+    if (this.closed) return;
+    try {
+      const client = await this.ensureListenClient();
+      for (const channel of this.listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      this.onListenReconnect?.();
+    } catch (err) {
+      this.opts.onError?.(err as Error);
+      this.listenClient = undefined;
+      void this.reconnectListen(Math.min(delayMs * 2, 5_000));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const listen = this.listenClient;
+    this.listenClient = undefined;
+    await listen?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+/**
+ * Postgres embedded in the process (WASM), for the single-instance default. Same SQL, same
+ * migrations; PGlite serialises queries itself, so a transaction holds the only connection.
+ */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  private count = 0;
+
+  private constructor(private readonly pg: PGlite) {}
+
+  /** dataDir: a folder for persistent storage, or undefined for an in-memory database. */
+  static async open(dataDir?: string): Promise<PgliteDb> {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const pg = await PGlite.create(dataDir ? { dataDir } : {});
+    return new PgliteDb(pg);
+  }
+
+  get queryCount(): number {
+    return this.count;
+  }
+
+  private static readonly parsers = { [types.INT8]: (v: string) => v };
+
+  async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    this.count++;
+    const res = await this.pg.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
+    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.count++;
+    await this.pg.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (t) => {
+      const tx: Queryable = {
+        query: async <R>(sql: string, params?: readonly unknown[]) => {
+          this.count++;
+          const res = await t.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
+          return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+        },
+        exec: async (sql: string) => {
+          this.count++;
+          await t.exec(sql);
+        },
+      };
+      return fn(tx);
+    });
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const unsubscribe = await this.pg.listen(channel, onNotify);
+    return unsubscribe;
+  }
+
+  async close(): Promise<void> {
+    await this.pg.close();
+  }
+}

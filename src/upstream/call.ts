@@ -1,0 +1,79 @@
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamChunk } from '../canonical/index.js';
+import { adapterFor } from '../providers/registry.js';
+import type { UpstreamHttpRequest, UpstreamTarget } from '../providers/types.js';
+import { streamCut } from '../providers/shared/errors.js';
+import { UpstreamError } from '../http/errors.js';
+import { transportError, type Transport, type UpstreamResponse } from './transport.js';
+
+/** Reads a whole body, mapping socket failures and timeouts like connection errors. */
+async function readText(res: UpstreamResponse, target: UpstreamTarget, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await res.body.text();
+  } catch (err) {
+    throw transportError(err, target.provider, res.deadline.aborted, signal?.aborted ?? false);
+  }
+}
+
+async function exchange(
+  transport: Transport,
+  target: UpstreamTarget,
+  httpReq: UpstreamHttpRequest,
+  signal: AbortSignal | undefined,
+): Promise<UpstreamResponse> {
+  const res = await transport.send(target.provider, httpReq, signal);
+  if (res.status >= 400) {
+    const text = await readText(res, target, signal);
+    throw adapterFor(target.provider.kind).parseError(res.status, text, res.headers);
+  }
+  return res;
+}
+
+/** One non-streaming chat attempt against one deployment. */
+export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
+  const adapter = adapterFor(target.provider.kind);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), signal);
+  return adapter.chat.parseResponse(await readText(res, target, signal), target);
+}
+
+export async function sendEmbeddings(
+  transport: Transport,
+  target: UpstreamTarget,
+  req: EmbeddingsRequest,
+  signal?: AbortSignal,
+): Promise<EmbeddingsResponse> {
+  const adapter = adapterFor(target.provider.kind);
+  if (!adapter.embeddings) throw new Error(`provider kind ${target.provider.kind} has no embeddings`);
+  const res = await exchange(transport, target, adapter.embeddings.buildRequest(req, target), signal);
+  return adapter.embeddings.parseResponse(await readText(res, target, signal), target, req);
+}
+
+/** A streamed chat response whose headers arrived with a 2xx status. */
+export interface ChatStream {
+  target: UpstreamTarget;
+  /** Canonical chunks as the upstream produces them. Throws UpstreamError on a cut or an error event. */
+  chunks(): AsyncGenerator<StreamChunk>;
+}
+
+export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, signal?: AbortSignal): Promise<ChatStream> {
+  const adapter = adapterFor(target.provider.kind);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), signal);
+  const decoder = adapter.chat.createStreamDecoder(target, req);
+  return {
+    target,
+    async *chunks() {
+      try {
+        res.body.setEncoding('utf8');
+        for await (const text of res.body as AsyncIterable<string>) {
+          for (const chunk of decoder.push(text)) yield chunk;
+        }
+        for (const chunk of decoder.end()) yield chunk;
+      } catch (err) {
+        res.body.destroy();
+        const mapped = transportError(err, target.provider, res.deadline.aborted, signal?.aborted ?? false);
+        // The connection dropping after the stream began is a cut stream, whatever the socket said.
+        if (mapped instanceof UpstreamError && mapped.code === 'upstream_connection_error') throw streamCut(target.provider.name);
+        throw mapped;
+      }
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { ProviderConfig } from '../config/catalogue.js';
+import { UpstreamError, UpstreamTimeoutError } from '../http/errors.js';
+import type { UpstreamHttpRequest } from '../providers/types.js';
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** Fires when the provider's total timeout passes; body reads check it to name the failure. */
+  deadline: AbortSignal;
+}
+
+interface Endpoint {
+  pool: Pool;
+  basePath: string;
+}
+
+export interface TransportOptions {
+  /** Keep-alive connections per upstream origin. */
+  connections: number;
+}
+
+/**
+ * undici keep-alive pools, one per upstream origin (and connect timeout). Timeouts:
+ * - connect: the provider's connect_timeout_ms (pool-level, per origin);
+ * - first byte: headersTimeout = first_byte_timeout_ms; the same bound applies to any silence
+ *   between body chunks (bodyTimeout), so a stalled stream is cut too;
+ * - total: an abort signal after total_timeout_ms, merged with the caller's signal.
+ */
+export class Transport {
+  private readonly endpoints = new Map<string, Endpoint>();
+
+  constructor(private readonly opts: TransportOptions) {}
+
+  private endpoint(provider: ProviderConfig): Endpoint {
+    const cacheKey = `${provider.baseUrl}|${provider.connectTimeoutMs}`;
+    let ep = this.endpoints.get(cacheKey);
+    if (!ep) {
+      const url = new URL(provider.baseUrl);
+      ep = {
+        pool: new Pool(url.origin, {
+          connections: this.opts.connections,
+          pipelining: 1,
+          keepAliveTimeout: 30_000,
+          keepAliveMaxTimeout: 600_000,
+          connect: { timeout: provider.connectTimeoutMs },
+        }),
+        basePath: url.pathname.replace(/\/+$/, ''),
+      };
+      this.endpoints.set(cacheKey, ep);
+    }
+    return ep;
+  }
+
+  /**
+   * Sends one request. Resolves once the response headers arrive (any status); the caller reads
+   * or discards the body. Rejects with UpstreamTimeoutError / UpstreamError when no response came.
+   */
+  async send(provider: ProviderConfig, req: UpstreamHttpRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+    const ep = this.endpoint(provider);
+    const total = AbortSignal.timeout(provider.totalTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, total]) : total;
+    try {
+      const res = await ep.pool.request({
+        method: req.method,
+        path: ep.basePath + req.path,
+        headers: req.headers,
+        body: req.body,
+        signal: combined,
+        headersTimeout: provider.firstByteTimeoutMs,
+        bodyTimeout: provider.firstByteTimeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body, deadline: total };
+    } catch (err) {
+      throw transportError(err, provider, total.aborted, signal?.aborted ?? false);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.endpoints.values()].map((e) => e.pool.close().catch(() => undefined));
+    this.endpoints.clear();
+    await Promise.all(pools);
+  }
+}
+
+/** Errors while reading a body (after headers) go through the same mapping. */
+export function transportError(err: unknown, provider: ProviderConfig, totalTimedOut: boolean, callerAborted: boolean): Error {
+  if (err instanceof UpstreamError) return err;
+  const name = provider.name;
+  if (callerAborted) return new ClientAbortedError();
+  if (totalTimedOut) return new UpstreamTimeoutError(`${name} did not finish within ${provider.totalTimeoutMs} ms.`, 'total');
+  if (err instanceof undiciErrors.ConnectTimeoutError) {
+    return new UpstreamTimeoutError(`${name} did not accept a connection within ${provider.connectTimeoutMs} ms.`, 'connect');
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamTimeoutError(`${name} sent nothing for ${provider.firstByteTimeoutMs} ms.`, 'first_byte');
+  }
+  const code = (err as { code?: string }).code ?? '';
+  return new UpstreamError(502, 'upstream_error', `${name} could not be reached (${code || (err as Error).message}).`, {
+    upstreamStatus: 0,
+    code: 'upstream_connection_error',
+    retryable: true,
+    cause: err,
+  });
+}
+
+/** The client went away; nothing more is sent to it and the upstream call was aborted. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('client disconnected');
+    this.name = 'ClientAbortedError';
+  }
+}

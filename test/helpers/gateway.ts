@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { loadEnv } from '../../src/config/env.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { startGateway, type RunningGateway } from '../../src/server.js';
+import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from './env.js';
+
+export interface TestGateway extends RunningGateway {
+  adminToken: string;
+  /** Calls the admin API; throws with the response body on a non-2xx status. */
+  admin<T = any>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Starts a gateway in this process against the given real database and Redis. */
+export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?: string; env?: Record<string, string> }): Promise<TestGateway> {
+  const env = loadEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: opts.databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: opts.redisPrefix ?? `tgtest:${randomBytes(4).toString('hex')}:`,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SHUTDOWN_DEADLINE_MS: '2000',
+    ...opts.env,
+  });
+  const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, process.stderr) });
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${running.url}/admin/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return { ...running, adminToken: TEST_ADMIN_TOKEN, admin, close: () => running.shutdown() };
+}

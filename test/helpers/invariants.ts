@@ -1,0 +1,37 @@
+import { expect } from 'vitest';
+import type { TestDatabase } from './db.js';
+
+/**
+ * The money invariants of DESIGN §4, checked straight in Postgres:
+ * balance ≥ 0, held ≥ 0, balance == Σ ledger, held == Σ open holds, one usage entry per request.
+ */
+export async function expectMoneyInvariants(db: TestDatabase, opts: { noOpenHolds?: boolean } = {}): Promise<void> {
+  const accounts = await db.query<{ id: string; balance: string; held: string; ledger_sum: string; holds_sum: string }>(
+    `SELECT a.id, a.balance::text, a.held::text,
+            COALESCE((SELECT sum(amount) FROM ledger l WHERE l.account_id = a.id), 0)::text AS ledger_sum,
+            COALESCE((SELECT sum(amount) FROM holds h WHERE h.account_id = a.id), 0)::text AS holds_sum
+       FROM accounts a`,
+  );
+  for (const a of accounts) {
+    expect(BigInt(a.balance), `balance of ${a.id}`).toBeGreaterThanOrEqual(0n);
+    expect(BigInt(a.held), `held of ${a.id}`).toBeGreaterThanOrEqual(0n);
+    expect(a.balance, `balance == Σ ledger for ${a.id}`).toBe(a.ledger_sum);
+    expect(a.held, `held == Σ holds for ${a.id}`).toBe(a.holds_sum);
+    if (opts.noOpenHolds) expect(a.held, `no open holds on ${a.id}`).toBe('0');
+  }
+  const dup = await db.query(`SELECT request_id FROM ledger WHERE kind = 'usage' GROUP BY request_id HAVING count(*) > 1`);
+  expect(dup, 'a request charged twice').toEqual([]);
+  const orphan = await db.query(`SELECT l.request_id FROM ledger l LEFT JOIN requests r ON r.id = l.request_id WHERE l.kind = 'usage' AND r.id IS NULL`);
+  expect(orphan, 'a usage charge without its request row').toEqual([]);
+}
+
+/** Polls until fn returns a truthy value (or fails after timeoutMs). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 5_000, label = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+
+let db: TestDatabase;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  gw = await startTestGateway({ databaseUrl: db.url });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await db?.drop();
+});
+
+describe('health and readiness', () => {
+  it('/health answers without touching a dependency', async () => {
+    const before = gw.gw.db.queryCount;
+    const res = await fetch(`${gw.url}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(gw.gw.db.queryCount).toBe(before);
+  });
+
+  it('/ready checks Postgres, Redis and the loaded config', async () => {
+    const res = await fetch(`${gw.url}/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { config: 'ok', postgres: 'ok', redis: 'ok' } });
+  });
+
+  it('/ready fails when a dependency fails', async () => {
+    const original = gw.gw.probes.redis!;
+    gw.gw.probes.redis = async () => {
+      throw new Error('connection refused');
+    };
+    const res = await fetch(`${gw.url}/ready`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'not_ready', checks: { redis: 'unavailable: connection refused' } });
+    gw.gw.probes.redis = original;
+  });
+
+  it('/ready fails and requests are refused once shutdown begins', async () => {
+    gw.gw.lifecycle.shuttingDown = true;
+    const res = await fetch(`${gw.url}/ready`);
+    expect(res.status).toBe(503);
+    const api = await fetch(`${gw.url}/v1/models`);
+    expect(api.status).toBe(503);
+    expect(await api.json()).toMatchObject({ error: { code: 'shutting_down' } });
+    gw.gw.lifecycle.shuttingDown = false;
+  });
+});

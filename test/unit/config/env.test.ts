@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { EnvError, loadEnv } from '../../../src/config/env.js';
+
+describe('environment', () => {
+  it('applies defaults and coerces numbers', () => {
+    const env = loadEnv({ PORT: '9000' });
+    expect(env).toMatchObject({ PORT: 9000, HOST: '0.0.0.0', LOG_LEVEL: 'info', MAX_BODY_BYTES: 10485760 });
+  });
+
+  it('names the bad variable in one clear line', () => {
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(EnvError);
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/^Invalid environment variable PORT: must be integer \(got "eighty"\)$/);
+    expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('never echoes a secret-looking value', () => {
+    try {
+      loadEnv({ ADMIN_TOKEN: 'short' });
+    } catch (err) {
+      expect((err as Error).message).toMatch(/ADMIN_TOKEN/);
+      expect((err as Error).message).not.toContain('short"');
+    }
+  });
+
+  it('requires ENCRYPTION_KEY with DATABASE_URL', () => {
+    expect(() => loadEnv({ DATABASE_URL: 'postgres://x/y' })).toThrow(/ENCRYPTION_KEY/);
+  });
+
+  it('stops the server start with one line on stderr and exit code 1', () => {
+    let out = '';
+    let code = 0;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'nope' }, stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      code = e.status;
+      out = e.stderr.toString();
+    }
+    expect(code).toBe(1);
+    expect(out.trim()).toBe('tollgate: Invalid environment variable PORT: must be integer (got "nope")');
+  });
+});

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, readMigrations } from '../../../src/store/migrate.js';
+import { PgDb } from '../../../src/store/pg.js';
+import { PgliteDb } from '../../../src/store/pglite.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/db.js';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => db?.drop());
+
+describe('migrations', () => {
+  it('are safe from several instances at once and on every start', async () => {
+    const instances = [1, 2, 3].map(() => new PgDb({ connectionString: db.url, poolSize: 2 }));
+    const results = await Promise.all(instances.map((i) => migrate(i)));
+    const applied = results.flat();
+    expect(applied).toEqual(readMigrations().map((m) => m.name));
+    expect(await migrate(instances[0]!)).toEqual([]);
+    await Promise.all(instances.map((i) => i.close()));
+    const tables = await db.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+    expect(tables.map((t) => t.tablename)).toEqual(
+      expect.arrayContaining(['accounts', 'api_keys', 'holds', 'ledger', 'models', 'plans', 'prices', 'provider_keys', 'providers', 'requests', 'users']),
+    );
+  });
+
+  it('refuse to run when an applied migration file was edited', async () => {
+    const pg = new PgDb({ connectionString: db.url, poolSize: 1 });
+    const edited = readMigrations().map((m, i) => (i === 0 ? { ...m, checksum: 'changed' } : m));
+    await expect(migrate(pg, edited)).rejects.toThrow(/changed after it was applied/);
+    await pg.close();
+  });
+
+  it('run the same SQL on embedded PGlite', async () => {
+    const lite = await PgliteDb.open();
+    expect((await migrate(lite)).length).toBe(readMigrations().length);
+    const { rows } = await lite.query<{ id: string }>("SELECT id FROM plans WHERE id = 'default'");
+    expect(rows).toHaveLength(1);
+    await lite.close();
+  });
+});

@@ -304,3 +304,18 @@ describe('the sweeper', () => {
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
+
+describe('tags', () => {
+  it('records x-tollgate-tags on the request and filters usage by them', async () => {
+    const u = await user('1');
+    await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'tagged' }] }, { headers: { 'x-tollgate-tags': 'team=search, feature=auto%20complete' } });
+    await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'untagged' }] });
+    const get = async (path: string) => (await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${u.key}` } })).json() as Promise<any>;
+    const usage = await get('/v1/usage?tag=team:search');
+    expect(usage.totals.requests).toBe(1);
+    expect(usage.requests[0].tags).toEqual({ team: 'search', feature: 'auto complete' });
+    const bad = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-tollgate-tags': 'bad key=1' } }).catch((e) => e);
+    expect(bad.status).toBe(400);
+    expect(bad.error.param).toBe('x-tollgate-tags');
+  });
+});

@@ -7,6 +7,19 @@ export interface UsageScope {
   userId?: string;
 }
 
+/** `tag=team:search` (repeatable) keeps requests carrying every given tag. */
+function tagFilter(q: Record<string, unknown>): Record<string, string> | null {
+  const raw = q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag];
+  if (raw.length === 0) return null;
+  const out: Record<string, string> = {};
+  for (const t of raw.map(String)) {
+    const i = t.indexOf(':');
+    if (i <= 0) throw new InvalidRequestError("'tag' must look like key:value.", { param: 'tag' });
+    out[t.slice(0, i)] = t.slice(i + 1);
+  }
+  return out;
+}
+
 function parseTime(value: unknown, name: string): string | null {
   if (value === undefined || value === '') return null;
   const d = new Date(String(value));
@@ -22,8 +35,10 @@ export async function usageQuery(db: Queryable, scope: UsageScope, q: Record<str
   const from = parseTime(q.from, 'from') ?? new Date(Date.now() - 30 * 86_400_000).toISOString();
   const to = parseTime(q.to, 'to') ?? new Date(Date.now() + 60_000).toISOString();
   const limit = Math.min(Math.max(Number(q.limit ?? 50) || 50, 1), 1000);
-  const where = `started_at >= $1 AND started_at < $2 AND ($3::uuid IS NULL OR account_id = $3) AND ($4::uuid IS NULL OR user_id = $4)`;
-  const params = [from, to, scope.accountId ?? null, scope.userId ?? null];
+  const tags = tagFilter(q);
+  const where = `started_at >= $1 AND started_at < $2 AND ($3::uuid IS NULL OR account_id = $3) AND ($4::uuid IS NULL OR user_id = $4)
+    AND ($5::jsonb IS NULL OR tags @> $5::jsonb)`;
+  const params = [from, to, scope.accountId ?? null, scope.userId ?? null, tags ? JSON.stringify(tags) : null];
   const [totals, byModel, recent] = await Promise.all([
     db.query<Record<string, string>>(
       `SELECT count(*)::text AS requests, COALESCE(sum(prompt_tokens), 0)::text AS prompt_tokens,
@@ -42,7 +57,7 @@ export async function usageQuery(db: Queryable, scope: UsageScope, q: Record<str
     db.query<Record<string, unknown>>(
       `SELECT id, model_alias AS model, served_model, provider_id AS provider, status, error_code, stream,
               prompt_tokens, completion_tokens, cached_tokens, usage_estimated, cost::text AS cost_microcredits, cache_hit,
-              latency_ms, started_at
+              latency_ms, tags, started_at
          FROM requests WHERE ${where} ORDER BY started_at DESC LIMIT ${limit}`,
       params,
     ),

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
 import { adminAuth } from './auth.js';
+import { healthAdminRoutes } from './health.js';
 import { modelRoutes } from './models.js';
 import { planRoutes } from './plans.js';
 import { providerRoutes } from './providers.js';
@@ -22,5 +23,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(planRoutes(gw, catalogueChanged));
   r.use(userRoutes(gw, keysChanged));
   r.use(accountAdminRoutes(gw));
+  // Breakers arrive with upstream failure handling; until then none are tripped.
+  r.use(healthAdminRoutes(gw, () => []));
   return r;
 }

@@ -5,6 +5,7 @@ import { holdCredits } from '../../credits/metering.js';
 import type { Gateway } from '../../gateway.js';
 import { resolveChatRoute } from '../../routing/route.js';
 import { readJsonBody } from '../body.js';
+import { parseTags } from '../tags.js';
 import { contextOf } from '../context.js';
 import { serveChat } from './chat-complete.js';
 import { serveChatStream } from './chat-stream.js';
@@ -24,6 +25,7 @@ export function chatCompletions(gw: Gateway): RequestHandler {
     const body = await readJsonBody(req, gw.env.MAX_BODY_BYTES); //            400 / 413
     ctx.principal = await gw.auth.authenticate(extractBearer(req.headers.authorization, req.headers['x-api-key'])); // 401 / 403
     const chat = parseChatCompletionRequest(body); //                          400
+    ctx.tags = parseTags(req);
     ctx.modelAlias = chat.model;
     ctx.stream = chat.stream;
     const route = resolveChatRoute(gw.config.current, chat); //                404 / 400

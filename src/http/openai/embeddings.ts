@@ -8,6 +8,7 @@ import { adapterFor } from '../../providers/registry.js';
 import { resolveEmbeddingsRoute } from '../../routing/route.js';
 import { sendEmbeddings } from '../../upstream/call.js';
 import { readJsonBody } from '../body.js';
+import { parseTags } from '../tags.js';
 import { clientAbortSignal, contextOf } from '../context.js';
 import { InvalidRequestError, toGatewayError } from '../errors.js';
 import { pickTarget, recordAttempt } from './attempt.js';
@@ -29,6 +30,7 @@ export function embeddings(gw: Gateway): RequestHandler {
     const body = await readJsonBody(req, gw.env.MAX_BODY_BYTES);
     ctx.principal = await gw.auth.authenticate(extractBearer(req.headers.authorization, req.headers['x-api-key']));
     const embReq = parseEmbeddingsRequest(body);
+    ctx.tags = parseTags(req);
     ctx.modelAlias = embReq.model;
     const route = resolveEmbeddingsRoute(gw.config.current, embReq);
     const deployment = route.deployments[0]!;

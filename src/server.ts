@@ -10,6 +10,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { EnvError, loadEnv, type Env } from './config/env.js';
 import { ConfigStore } from './config/store.js';
+import { prepareCatalogue, printBanner } from './config/first-start.js';
 import type { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { KeyPicker } from './routing/keys.js';
@@ -48,25 +49,14 @@ async function openDatabase(env: Env, log: Logger): Promise<Db> {
 }
 
 /**
- * The admin token: ADMIN_TOKEN when set; otherwise one generated on first start. Embedded mode
- * keeps it in DATA_DIR/admin-token so a restart can print it again; with Postgres only its hash
- * is kept and it is printed once.
+ * The admin token: ADMIN_TOKEN when set (required with DATABASE_URL). The embedded gateway
+ * generates one on first start and keeps it in DATA_DIR/admin-token (owner-only) so each start
+ * can show it again.
  */
-async function resolveAdminToken(env: Env, db: Db): Promise<{ hash: Buffer; shown?: string }> {
+function resolveAdminToken(env: Env): { hash: Buffer; shown?: string } {
   if (env.ADMIN_TOKEN) return { hash: sha256(env.ADMIN_TOKEN) };
-  if (!env.DATABASE_URL) {
-    const t = dataDirSecret(env.DATA_DIR, 'admin-token', () => `tga_${randomBytes(24).toString('base64url')}`);
-    return { hash: sha256(t.value), shown: t.value };
-  }
-  const existing = await db.query<{ value: string }>("SELECT value FROM settings WHERE key = 'admin_token_sha256'");
-  if (existing.rows[0]) return { hash: Buffer.from(existing.rows[0].value, 'hex') };
-  const token = `tga_${randomBytes(24).toString('base64url')}`;
-  const inserted = await db.query(
-    "INSERT INTO settings (key, value) VALUES ('admin_token_sha256', $1) ON CONFLICT (key) DO NOTHING",
-    [sha256(token).toString('hex')],
-  );
-  if (inserted.rowCount === 0) return resolveAdminToken(env, db); // another instance won the race
-  return { hash: sha256(token), shown: token };
+  const t = dataDirSecret(env.DATA_DIR, 'admin-token', () => `tga_${randomBytes(24).toString('base64url')}`);
+  return { hash: sha256(t.value), shown: t.value };
 }
 
 export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promise<RunningGateway> {
@@ -77,7 +67,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const db = await openDatabase(env, log);
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
-  const admin = await resolveAdminToken(env, db);
+  const first = await prepareCatalogue(env, db, secrets, log);
+  const admin = resolveAdminToken(env);
 
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
 
@@ -115,7 +106,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const shownHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
   const url = `http://${shownHost}:${addr.port}`;
   log.info({ url, instanceId, database: db.kind, redis: Boolean(redis) }, 'tollgate listening');
-  if (admin.shown) log.info({ adminUrl: `${url}/admin` }, `admin token: ${admin.shown}`);
+  if (!env.DATABASE_URL) printBanner(url, env, admin.shown, first);
+  else if (first.providersWithoutKeys.length) log.warn({ providers: first.providersWithoutKeys }, 'providers without an enabled key');
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>

@@ -23,7 +23,7 @@ export interface Env {
   SHUTDOWN_DEADLINE_MS: number;
   INSTANCE_ID?: string;
   SEED_FILE?: string;
-  PRINT_FIRST_KEY: boolean;
+  FIRST_USER_CREDITS: string;
   MIN_AFFORDABLE_OUTPUT_TOKENS: number;
   HOLD_GRACE_SECONDS: number;
   SWEEP_INTERVAL_MS: number;
@@ -59,6 +59,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const env = picked as unknown as Env;
   if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
     throw new EnvError('ENCRYPTION_KEY', 'Invalid environment variable ENCRYPTION_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
+  }
+  // Replicas must share one admin token; a generated one would differ per instance and land in logs.
+  if (env.DATABASE_URL && !env.ADMIN_TOKEN) {
+    throw new EnvError('ADMIN_TOKEN', 'Invalid environment variable ADMIN_TOKEN: required when DATABASE_URL is set (at least 16 characters)');
   }
   return env;
 }

@@ -25,10 +25,15 @@ export class PgliteDb implements Db {
 
   private static readonly parsers = { [types.INT8]: (v: string) => v };
 
+  /** pg's rowCount: rows returned by a query that returns rows, rows affected otherwise (PGlite reports 0 affected for SELECT). */
+  private static rowCount(res: { rows: unknown[]; fields: unknown[]; affectedRows?: number }): number {
+    return res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0);
+  }
+
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     this.count++;
     const res = await this.pg.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
-    return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    return { rows: res.rows, rowCount: PgliteDb.rowCount(res) };
   }
 
   async exec(sql: string): Promise<void> {
@@ -42,7 +47,7 @@ export class PgliteDb implements Db {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
           this.count++;
           const res = await t.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
-          return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+          return { rows: res.rows, rowCount: PgliteDb.rowCount(res) };
         },
         exec: async (sql: string) => {
           this.count++;

@@ -23,6 +23,7 @@ export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_DEADLINE_MS: '2000',
+    SEED_FILE: 'none',
     ...opts.env,
   });
   const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, process.stderr) });

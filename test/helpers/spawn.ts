@@ -26,6 +26,7 @@ export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: str
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'info',
+      SEED_FILE: 'none',
       INSTANCE_ID: opts.name ?? `gw-${Math.random().toString(36).slice(2, 8)}`,
       ...opts.env,
     },

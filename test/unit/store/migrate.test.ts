@@ -40,3 +40,15 @@ describe('migrations', () => {
     await lite.close();
   });
 });
+
+describe('the PGlite adapter', () => {
+  it('reports rowCount like pg: rows returned, or rows affected', async () => {
+    const lite = await PgliteDb.open();
+    await migrate(lite);
+    expect((await lite.query("SELECT id FROM plans WHERE id = 'default'")).rowCount).toBe(1);
+    expect((await lite.query("SELECT id FROM plans WHERE id = 'nope'")).rowCount).toBe(0);
+    expect((await lite.query("UPDATE plans SET name = 'D' WHERE id = 'default'")).rowCount).toBe(1);
+    expect((await lite.query("INSERT INTO plans (id, name) VALUES ('x', 'X') RETURNING id")).rowCount).toBe(1);
+    await lite.close();
+  });
+});

@@ -1,0 +1,47 @@
+import type { Env } from './env.js';
+import type { Logger } from '../observability/logger.js';
+import type { Db } from '../store/db.js';
+import type { SecretBox } from '../store/secrets.js';
+import { createFirstUser, readSeed, seedIfEmpty, syncEnvProviderKeys } from './seed.js';
+
+export interface FirstStartResult {
+  seeded: boolean;
+  providersWithEnvKeys: string[];
+  providersWithoutKeys: string[];
+  firstUser?: { email: string; key: string };
+}
+
+/**
+ * What a start does to the database besides migrations: seed an empty catalogue, take provider
+ * keys from the environment, and (embedded mode, first start) create a first user and key.
+ */
+export async function prepareCatalogue(env: Env, db: Db, secrets: SecretBox, log: Logger): Promise<FirstStartResult> {
+  const seed = env.SEED_FILE === 'none' ? undefined : readSeed(env.SEED_FILE);
+  const seeded = seed ? await seedIfEmpty(db, seed) : false;
+  if (seed && seeded) log.info({ models: seed.models.length, pricesAsOf: seed.pricesAsOf }, 'catalogue seeded');
+  const providersWithEnvKeys = seed ? await syncEnvProviderKeys(db, secrets, seed, process.env) : [];
+  const { rows } = await db.query<{ id: string }>(
+    'SELECT p.id FROM providers p WHERE p.enabled AND NOT EXISTS (SELECT 1 FROM provider_keys k WHERE k.provider_id = p.id AND k.enabled) ORDER BY p.id',
+  );
+  const result: FirstStartResult = { seeded, providersWithEnvKeys, providersWithoutKeys: rows.map((r) => r.id) };
+  if (!env.DATABASE_URL) result.firstUser = await createFirstUser(db, env.FIRST_USER_CREDITS);
+  return result;
+}
+
+/** The embedded gateway's welcome: a plain-text banner on stderr (not a log line). */
+export function printBanner(url: string, env: Env, adminToken: string | undefined, first: FirstStartResult): void {
+  const lines = [
+    '',
+    `  Tollgate is running on an embedded database (${env.DATA_DIR}/)`,
+    `  API             ${url}/v1`,
+    `  Admin panel     ${url}/admin`,
+  ];
+  if (adminToken) lines.push(`  Admin token     ${adminToken}`);
+  if (first.firstUser) lines.push(`  First API key   ${first.firstUser.key}   (${first.firstUser.email}, ${env.FIRST_USER_CREDITS} credits — shown once)`);
+  if (first.providersWithoutKeys.length) {
+    const vars = first.providersWithoutKeys.map((p) => `${p.toUpperCase()}_API_KEY`).join(', ');
+    lines.push(`  No key yet for  ${first.providersWithoutKeys.join(', ')} — set ${vars} and restart, or add keys in the admin panel`);
+  }
+  lines.push('');
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

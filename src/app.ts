@@ -8,7 +8,9 @@ import { health, ready } from './http/health.js';
 import { chatCompletions } from './http/openai/chat-completions.js';
 import { embeddings } from './http/openai/embeddings.js';
 import { listModels, retrieveModel } from './http/openai/models.js';
-import { ServiceUnavailableError } from './http/errors.js';
+import { AuthenticationError, ServiceUnavailableError } from './http/errors.js';
+import { requestFinished } from './observability/request-end.js';
+import { secretsEqual } from './store/secrets.js';
 
 /**
  * The express app. Middleware order: request id → lifecycle gate → routes → 404 → errors.
@@ -23,16 +25,27 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
 
   app.get('/health', health);
   app.get('/ready', ready(gw));
+  app.get('/metrics', async (req, res) => {
+    const token = gw.env.METRICS_TOKEN;
+    if (token && !secretsEqual(req.headers.authorization ?? '', `Bearer ${token}`)) throw new AuthenticationError('/metrics needs "Authorization: Bearer <METRICS_TOKEN>".', 'invalid_metrics_token');
+    gw.metrics.inflight.set(gw.lifecycle.inflight);
+    const out = await gw.metrics.render();
+    res.type(out.contentType).send(out.body);
+  });
 
   app.use(requestContextMiddleware);
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     if (gw.lifecycle.shuttingDown) {
       res.setHeader('connection', 'close');
       next(new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1));
       return;
     }
     gw.lifecycle.inflight++;
-    res.once('close', () => gw.lifecycle.inflight--);
+    res.once('close', () => {
+      gw.lifecycle.inflight--;
+      const ctx = res.locals.ctx;
+      if (ctx.endpoint) requestFinished(gw, ctx, req.method, req.path);
+    });
     next();
   });
 

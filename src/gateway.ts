@@ -3,6 +3,7 @@ import type { CreditService } from './credits/service.js';
 import type { Env } from './config/env.js';
 import type { ConfigStore } from './config/store.js';
 import type { Logger } from './observability/logger.js';
+import type { Metrics } from './observability/metrics.js';
 import type { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import type { SecretBox } from './store/secrets.js';
@@ -13,6 +14,8 @@ export interface Lifecycle {
   shuttingDown: boolean;
   /** Requests (and streams) currently being served. */
   inflight: number;
+  /** Requests holding credits that have not settled yet (may outlive their connection). */
+  unsettled: number;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface Gateway {
   env: Env;
   instanceId: string;
   log: Logger;
+  metrics: Metrics;
   db: Db;
   secrets: SecretBox;
   config: ConfigStore;

@@ -13,6 +13,7 @@ import { ConfigStore } from './config/store.js';
 import { prepareCatalogue, printBanner } from './config/first-start.js';
 import type { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
 import { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -21,6 +22,8 @@ import { PgliteDb } from './store/pglite.js';
 import { createRedis } from './store/redis.js';
 import { SecretBox, sha256 } from './store/secrets.js';
 import { Transport } from './upstream/transport.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface RunningGateway {
   gw: Gateway;
@@ -79,6 +82,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     env,
     instanceId,
     log,
+    metrics: new Metrics(),
     db,
     secrets,
     config,
@@ -86,7 +90,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     keys: new KeyPicker(),
     transport: new Transport({ connections: env.UPSTREAM_CONNECTIONS }),
     credits: new CreditService(db, log, { instanceId }),
-    lifecycle: { shuttingDown: false, inflight: 0 },
+    lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {
       postgres: async () => {
         await db.query('SELECT 1');
@@ -110,17 +114,25 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   else if (first.providersWithoutKeys.length) log.warn({ providers: first.providersWithoutKeys }, 'providers without an enabled key');
 
   let stopping: Promise<void> | undefined;
+  /**
+   * Graceful stop: /ready fails and new requests get a 503 at once (the listener stays open so
+   * load balancers get a clear answer); in-flight requests and streams run to completion up to
+   * SHUTDOWN_DEADLINE_MS; whatever still runs then is cut (and settles what it produced); pending
+   * settlements are written; then everything closes.
+   */
   const shutdown = () =>
     (stopping ??= (async () => {
       gw.lifecycle.shuttingDown = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + env.SHUTDOWN_DEADLINE_MS;
-      while (gw.lifecycle.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (gw.lifecycle.inflight > 0 && Date.now() < deadline) await sleep(25);
+      if (gw.lifecycle.inflight > 0) log.warn({ inflight: gw.lifecycle.inflight }, 'shutdown deadline reached; cutting remaining requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      const settleDeadline = Date.now() + 15_000;
+      while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
       gw.credits.stopSweeper();
-      while (gw.credits.pending > 0 && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 20));
       await gw.transport.close();
       await db.close();
       redis?.disconnect();

@@ -24,6 +24,7 @@ export interface Env {
   INSTANCE_ID?: string;
   SEED_FILE?: string;
   FIRST_USER_CREDITS: string;
+  METRICS_TOKEN?: string;
   MIN_AFFORDABLE_OUTPUT_TOKENS: number;
   HOLD_GRACE_SECONDS: number;
   SWEEP_INTERVAL_MS: number;

@@ -71,6 +71,7 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
     );
   }
   ctx.hold = { amount: outcome.amount };
+  gw.lifecycle.unsettled++;
   if (outcome.grantedOutput < wanted) {
     ctx.clampedMaxTokens = Math.floor(outcome.grantedOutput / needs.choices);
     return ctx.clampedMaxTokens;
@@ -99,7 +100,13 @@ export function costOfRequest(ctx: RequestContext, billable: Usage | undefined):
 export async function settleRequest(gw: Gateway, ctx: RequestContext, cost: Micros, idempotency?: IdempotencyOutcome): Promise<Settlement | undefined> {
   if (ctx.settled || !ctx.principal) return undefined;
   ctx.settled = true;
-  return gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency });
+  try {
+    const settlement = await gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency });
+    ctx.charged = settlement.charged;
+    return settlement;
+  } finally {
+    if (ctx.hold) gw.lifecycle.unsettled--;
+  }
 }
 
 /** Response headers that show what a request cost and what is left. */

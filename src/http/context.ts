@@ -51,6 +51,8 @@ export class RequestContext {
   idempotency: { key: string; hash: string } | undefined;
   /** Set once the request has been settled (charged, logged); settling is done exactly once. */
   settled = false;
+  /** Microcredits actually charged at settlement. */
+  charged = 0n;
 
   /** The caller's own x-request-id, kept for correlation; the gateway's id is always its own. */
   readonly clientRequestId: string | undefined;

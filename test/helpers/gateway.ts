@@ -12,7 +12,7 @@ export interface TestGateway extends RunningGateway {
 }
 
 /** Starts a gateway in this process against the given real database and Redis. */
-export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?: string; env?: Record<string, string> }): Promise<TestGateway> {
+export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?: string; env?: Record<string, string>; logTo?: NodeJS.WritableStream }): Promise<TestGateway> {
   const env = loadEnv({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -26,7 +26,7 @@ export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?
     SEED_FILE: 'none',
     ...opts.env,
   });
-  const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, process.stderr) });
+  const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, opts.logTo ?? process.stderr) });
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${running.url}/admin/api${path}`, {
       method,

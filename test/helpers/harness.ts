@@ -18,6 +18,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   env?: Record<string, string>;
+  /** Where the gateway's JSON log goes (default stderr, silent unless TEST_LOG_LEVEL). */
+  logTo?: NodeJS.WritableStream;
   mock?: MockOptions;
   /** Seed the mock catalogue and create a user (default true). */
   seed?: boolean;
@@ -34,7 +36,7 @@ export function useGatewayHarness(opts: HarnessOptions = {}, ready?: (h: Harness
   beforeAll(async () => {
     h.db = await createTestDatabase();
     h.mock = await startMockUpstream(opts.mock);
-    h.gw = await startTestGateway({ databaseUrl: h.db.url, env: opts.env });
+    h.gw = await startTestGateway({ databaseUrl: h.db.url, env: opts.env, logTo: opts.logTo });
     if (opts.seed !== false) {
       await seedMockCatalogue(h.gw, h.mock);
       const u = await createUserWithKey(h.gw, { credits: opts.credits ?? '100' });

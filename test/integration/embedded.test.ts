@@ -64,12 +64,12 @@ describe('the embedded default (no Postgres, no Redis configured)', () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
     expect(ids).toHaveLength(readSeed().models.length);
     expect(ids).toEqual(expect.arrayContaining(['gpt-5-mini', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'mistral-small', 'text-embedding-3-small']));
-    const credits = await (await fetch(`${url}/v1/credits`, { headers: { authorization: `Bearer ${firstKey}` } })).json();
+    const credits = (await (await fetch(`${url}/v1/credits`, { headers: { authorization: `Bearer ${firstKey}` } })).json()) as Record<string, unknown>;
     expect(credits).toMatchObject({ balance: '10.000000' });
 
-    const providers = await (await fetch(`${url}/admin/api/providers`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+    const providers = (await (await fetch(`${url}/admin/api/providers`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { data: { id: string; keys: unknown[] }[] };
     const openai = providers.data.find((p: { id: string }) => p.id === 'openai');
-    expect(openai.keys).toEqual([expect.objectContaining({ label: 'env:OPENAI_API_KEY', last4: '1234' })]);
+    expect(openai!.keys).toEqual([expect.objectContaining({ label: 'env:OPENAI_API_KEY', last4: '1234' })]);
     // The whole pipeline (hold → upstream → settle) runs on the embedded database.
     const mock = await startMockUpstream();
     const admin = (path: string, body: unknown) =>
@@ -93,9 +93,9 @@ describe('the embedded default (no Postgres, no Redis configured)', () => {
     const client = new OpenAI({ apiKey: firstKey, baseURL: `${url}/v1`, maxRetries: 0 });
     // The seeded catalogue plus the model added before the restart.
     expect((await client.models.list()).data.length).toBe(readSeed().models.length + 1);
-    const providers = await (await fetch(`${url}/admin/api/providers`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+    const providers = (await (await fetch(`${url}/admin/api/providers`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { data: { id: string; keys: unknown[] }[] };
     // A changed OPENAI_API_KEY rotates the env key in place.
-    expect(providers.data.find((p: { id: string }) => p.id === 'openai').keys).toEqual([expect.objectContaining({ label: 'env:OPENAI_API_KEY', last4: '5678' })]);
+    expect(providers.data.find((p: { id: string }) => p.id === 'openai')!.keys).toEqual([expect.objectContaining({ label: 'env:OPENAI_API_KEY', last4: '5678' })]);
     expect(await stop()).toBe(0);
   }, 90_000);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real Postgres (127.0.0.1:5432, trust auth, database "test") and Redis
-# (127.0.0.1:6379) the tests use are running; installs them from Debian packages when missing.
+# (127.0.0.1:6379) the tests use are running, and that the headless Chromium the admin panel's
+# end-to-end tests drive is at /usr/bin/chromium; installs them from Debian packages when missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -46,4 +47,10 @@ if ! port_open 6379; then
   fi
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
   wait_port 6379
+fi
+
+# The admin panel's browser tests (test/e2e) drive Debian's Chromium through playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "ensure-services: installing chromium" >&2
+  apt_install chromium
 fi

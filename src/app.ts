@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Gateway } from './gateway.js';
 import { accountRoutes } from './http/account/routes.js';
 import { adminApi } from './http/admin/router.js';
+import { adminUi } from './http/admin-ui.js';
 import { requestContextMiddleware } from './http/context.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { health, ready } from './http/health.js';
@@ -56,6 +57,7 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
   app.use(accountRoutes(gw));
 
   app.use('/admin/api', adminApi(gw, adminTokenHash));
+  app.use('/admin', adminUi());
 
   app.use(notFoundHandler);
   app.use(errorMiddleware(gw));

@@ -3,9 +3,11 @@ import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
 import { adminAuth } from './auth.js';
 import { healthAdminRoutes } from './health.js';
+import { keyAdminRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
 import { planRoutes } from './plans.js';
 import { providerRoutes } from './providers.js';
+import { statsAdminRoutes } from './stats.js';
 import { userRoutes } from './users.js';
 
 /**
@@ -23,6 +25,8 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(planRoutes(gw, catalogueChanged));
   r.use(userRoutes(gw, keysChanged));
   r.use(accountAdminRoutes(gw));
+  r.use(keyAdminRoutes(gw));
+  r.use(statsAdminRoutes(gw));
   // Breakers arrive with upstream failure handling; until then none are tripped.
   r.use(healthAdminRoutes(gw, () => []));
   return r;

@@ -1,0 +1,39 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { canPin } from './procs.js';
+import { writeReport } from './report.js';
+import { creditsBench } from './scenarios/credits.js';
+import { concurrentStreams } from './scenarios/streams-memory.js';
+import { nonStreaming, streaming } from './scenarios/throughput.js';
+import { OUT, startBenchEnv } from './setup.js';
+
+/**
+ * `npm run bench` — starts real Postgres/Redis (if needed), the mock upstream and the built
+ * gateway, then runs each scenario for BENCH_SECONDS (default 10) and writes BENCHMARKS.md.
+ * Every load is bounded in time (and in count, for the fixed-rate and stream runs).
+ */
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** BENCH_ONLY=nonStreaming,credits runs a subset (for profiling one thing). */
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const env = await startBenchEnv();
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: canPin },
+  seconds,
+};
+try {
+  const step = async (name: string, fn: () => Promise<unknown>) => {
+    if (only && !only.has(name)) return;
+    process.stderr.write(`bench: ${name}…\n`);
+    results[name] = await fn();
+    writeFileSync(`${OUT}/latest.json`, JSON.stringify(results, null, 2));
+  };
+  await step('nonStreaming', () => nonStreaming(env, seconds));
+  await step('streaming', () => streaming(env, seconds));
+  await step('concurrentStreams', () => concurrentStreams(env, 1000));
+  await step('credits', () => creditsBench(env.dbUrl, seconds));
+} finally {
+  await env.stop();
+}
+writeReport(results);
+process.stderr.write(`bench: results in ${OUT}/latest.json and BENCHMARKS.md\n`);

@@ -59,6 +59,45 @@ interface SettleRow {
   o_duplicate: boolean;
 }
 
+const HOLD_SQL = 'SELECT * FROM place_holds($1::text[], $2::uuid[], $3::numeric[], $4::numeric[], $5::bigint[], $6::bigint[], $7::numeric[], $8::bigint[], $9::text)';
+
+const SETTLE_SQL = `SELECT * FROM settle_requests($1::text[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
+  $8::text[], $9::text[], $10::text[], $11::boolean[], $12::integer[], $13::text[], $14::integer[], $15::integer[], $16::integer[],
+  $17::integer[], $18::integer[], $19::boolean[], $20::bigint[], $21::boolean[], $22::integer[], $23::integer[], $24::jsonb[],
+  $25::jsonb[], $26::text, $27::timestamptz[], $28::text[], $29::integer[], $30::jsonb)`;
+
+/** The request rows as one array per column (settle_requests $1–$25), in one pass. */
+function settleColumns(items: SettleInput[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 25 }, () => new Array(items.length));
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    const r = it.row;
+    const c = [
+      it.requestId, it.accountId, it.cost.toString(), r.user_id, r.api_key_id, r.endpoint, r.model_alias, r.served_model,
+      r.provider_id, r.upstream_model, r.stream, r.status, r.error_code, r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+      r.cache_write_tokens, r.reasoning_tokens, r.usage_estimated, r.price_id, r.cache_hit, r.latency_ms, r.upstream_latency_ms,
+      JSON.stringify(r.attempts), r.tags ? JSON.stringify(r.tags) : null,
+    ];
+    for (let k = 0; k < 25; k++) cols[k]![i] = c[k];
+  }
+  return cols;
+}
+
+/** settle_requests $27–$29: started_at, idempotency_key, max_tokens_clamped. */
+function settleTail(items: SettleInput[]): unknown[][] {
+  return [items.map((i) => i.row.started_at), items.map((i) => i.row.idempotency_key), items.map((i) => i.row.max_tokens_clamped)];
+}
+
+/** The database answers per request id, in any order; put the answers in the items' order. */
+function inItemOrder<I, R extends { o_request_id: string }>(items: I[], rows: R[], idOf: (i: I) => string): R[] {
+  const byId = new Map(rows.map((r) => [r.o_request_id, r]));
+  return items.map((i) => {
+    const r = byId.get(idOf(i));
+    if (!r) throw new Error(`the database returned no result for request ${idOf(i)}`);
+    return r;
+  });
+}
+
 export interface CreditServiceOptions {
   instanceId: string;
   maxBatch?: number;
@@ -109,19 +148,28 @@ export class CreditService {
   }
 
   private async runHolds(items: HoldInput[]): Promise<HoldOutcome[]> {
-    const payload = items.map((i) => ({
-      request_id: i.requestId,
-      account_id: i.accountId,
-      prompt: i.terms.prompt.toString(),
-      out_price: i.terms.outPrice.toString(),
-      max_out: i.maxOutput,
-      min_out: i.minOutput,
-      mult: i.terms.mult,
-      expires_in_ms: i.expiresInMs,
-      instance_id: this.opts.instanceId,
-    }));
-    const { rows } = await this.db.query<HoldRow>('SELECT * FROM place_holds($1::jsonb)', [JSON.stringify(payload)]);
-    return rows.map((r) => {
+    const n = items.length;
+    const ids = new Array<string>(n);
+    const accounts = new Array<string>(n);
+    const prompt = new Array<string>(n);
+    const outPrice = new Array<string>(n);
+    const maxOut = new Array<number>(n);
+    const minOut = new Array<number>(n);
+    const mult = new Array<number>(n);
+    const expires = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const it = items[i]!;
+      ids[i] = it.requestId;
+      accounts[i] = it.accountId;
+      prompt[i] = it.terms.prompt.toString();
+      outPrice[i] = it.terms.outPrice.toString();
+      maxOut[i] = it.maxOutput;
+      minOut[i] = it.minOutput;
+      mult[i] = it.terms.mult;
+      expires[i] = it.expiresInMs;
+    }
+    const { rows } = await this.db.query<HoldRow>(HOLD_SQL, [ids, accounts, prompt, outPrice, maxOut, minOut, mult, expires, this.opts.instanceId]);
+    return inItemOrder(items, rows, (i) => i.requestId).map((r) => {
       const granted = Number(r.o_granted_out);
       if (granted < 0) return { ok: false, balance: micros(r.o_balance), held: micros(r.o_held) };
       return { ok: true, amount: micros(r.o_amount), grantedOutput: granted, balance: micros(r.o_balance), held: micros(r.o_held) };
@@ -129,20 +177,19 @@ export class CreditService {
   }
 
   private async runSettles(items: SettleInput[]): Promise<Settlement[]> {
-    const payload = items.map((i) => ({
+    const cols = settleColumns(items);
+    const idem = items.filter((i) => i.idempotency).map((i) => ({
       request_id: i.requestId,
       account_id: i.accountId,
-      cost: i.cost.toString(),
-      request: i.row,
-      idem_key: i.idempotency?.key ?? null,
-      idem_ok: i.idempotency?.ok ?? null,
-      idem_status: i.idempotency?.status ?? null,
-      idem_body: i.idempotency?.body ?? null,
-      idem_headers: i.idempotency?.headers ?? null,
-      idem_retention_ms: i.idempotency?.retentionMs ?? null,
+      key: i.idempotency!.key,
+      ok: i.idempotency!.ok,
+      status: i.idempotency!.status,
+      body: i.idempotency!.body,
+      headers: i.idempotency!.headers,
+      retention_ms: i.idempotency!.retentionMs,
     }));
-    const { rows } = await this.db.query<SettleRow>('SELECT * FROM settle_requests($1::jsonb)', [JSON.stringify(payload)]);
-    return rows.map((r) => ({ charged: micros(r.o_charged), balance: micros(r.o_balance ?? '0'), held: micros(r.o_held ?? '0'), duplicate: r.o_duplicate }));
+    const { rows } = await this.db.query<SettleRow>(SETTLE_SQL, [...cols, this.opts.instanceId, ...settleTail(items), idem.length ? JSON.stringify(idem) : null]);
+    return inItemOrder(items, rows, (i) => i.requestId).map((r) => ({ charged: micros(r.o_charged), balance: micros(r.o_balance ?? '0'), held: micros(r.o_held ?? '0'), duplicate: r.o_duplicate }));
   }
 
   /** Releases expired holds now; returns how many. */

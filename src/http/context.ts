@@ -22,6 +22,13 @@ export interface Attempt {
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * Request ids: a random per-process prefix and a counter — unique across instances (the prefix
+ * has 72 random bits) and far cheaper than random bytes per request.
+ */
+const ID_PREFIX = `req_${randomBytes(9).toString('base64url')}`;
+let idCounter = 0;
+
+/**
  * Per-request state that each step of the path adds to, and that the final step (settlement and
  * the request log) reads. Lives on res.locals.ctx.
  */
@@ -59,7 +66,7 @@ export class RequestContext {
 
   constructor(incomingId: string | undefined) {
     // Ids key the ledger and the request log, so they are never taken from the client.
-    this.id = `req_${randomBytes(12).toString('base64url')}`;
+    this.id = `${ID_PREFIX}${(idCounter++).toString(36)}`;
     this.clientRequestId = incomingId && ID_RE.test(incomingId) ? incomingId : undefined;
   }
 

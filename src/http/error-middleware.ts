@@ -3,6 +3,7 @@ import { settleRequest } from '../credits/metering.js';
 import { ZERO } from '../credits/money.js';
 import type { Gateway } from '../gateway.js';
 import { contextOf } from './context.js';
+import { sendJsonText } from './respond.js';
 import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, toGatewayError } from './errors.js';
 
 /** Express reports its own parse failures with a status; keep them in the OpenAI shape too. */
@@ -36,8 +37,7 @@ export function errorMiddleware(gw: Gateway) {
       res.end();
       return;
     }
-    if (e.headers) for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-    res.status(e.status).json(e.toBody());
+    sendJsonText(res, e.status, JSON.stringify(e.toBody()), e.headers);
   };
 }
 

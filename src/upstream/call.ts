@@ -10,7 +10,7 @@ async function readText(res: UpstreamResponse, target: UpstreamTarget, signal: A
   try {
     return await res.body.text();
   } catch (err) {
-    throw transportError(err, target.provider, res.deadline.aborted, signal?.aborted ?? false);
+    throw transportError(err, target.provider, res.timedOut(), signal?.aborted ?? false);
   }
 }
 
@@ -69,7 +69,7 @@ export async function openChatStream(transport: Transport, target: UpstreamTarge
         for (const chunk of decoder.end()) yield chunk;
       } catch (err) {
         res.body.destroy();
-        const mapped = transportError(err, target.provider, res.deadline.aborted, signal?.aborted ?? false);
+        const mapped = transportError(err, target.provider, res.timedOut(), signal?.aborted ?? false);
         // The connection dropping after the stream began is a cut stream, whatever the socket said.
         if (mapped instanceof UpstreamError && mapped.code === 'upstream_connection_error') throw streamCut(target.provider.name);
         throw mapped;

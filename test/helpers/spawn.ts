@@ -14,14 +14,14 @@ export interface GatewayProcess {
 }
 
 /** Runs a gateway as its own process (node + tsx), as production runs replicas. */
-export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: string; env?: Record<string, string>; name?: string }): Promise<GatewayProcess> {
+export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: string; redisUrl?: string; env?: Record<string, string>; name?: string }): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: opts.databaseUrl,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: opts.redisUrl ?? TEST_REDIS_URL,
       REDIS_KEY_PREFIX: opts.redisPrefix,
       ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
@@ -34,7 +34,11 @@ export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: str
   });
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output.join('')}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Never leave a half-started gateway running behind a failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${output.join('')}`));
+    }, 30_000);
     const onData = (buf: Buffer) => {
       const text = buf.toString();
       output.push(text);

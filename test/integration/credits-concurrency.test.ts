@@ -23,7 +23,9 @@ beforeAll(async () => {
   // Each request: prompt 2 tokens, 20 output tokens → 2×1 + 20×2 = 42 µ. Funded for 100 of them.
   ({ key, accountId } = await createUserWithKey(seeder, { credits: '0.004200' }));
   await seeder.close();
-  instances = await Promise.all([1, 2, 3].map((i) => spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}` })));
+  // Each instance is registered as soon as it is up, so a failed start still stops the others.
+  await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}` }))));
+  instances.sort((a, b) => a.url.localeCompare(b.url));
 }, 90_000);
 
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { toGatewayError } from '../errors.js';
 import { pickTarget, recordAttempt } from './attempt.js';
 import { idempotencyOutcome } from './idempotent.js';
 import { renderChatCompletion } from './render.js';
+import { sendJsonText } from '../respond.js';
 
 /** Non-streaming: call upstream, settle, then answer with the cost and balance in headers. */
 export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
@@ -34,6 +35,5 @@ export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, 
   const cost = costOfRequest(ctx, usage);
   const headers: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, true, body, { ...headers, ...costHeaders(cost, undefined) }));
-  res.set(headers).set(costHeaders(cost, settlement));
-  res.status(200).type('application/json').send(body);
+  sendJsonText(res, 200, body, { ...headers, ...costHeaders(cost, settlement) });
 }

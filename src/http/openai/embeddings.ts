@@ -15,6 +15,7 @@ import { pickTarget, recordAttempt } from './attempt.js';
 import { answerFromIdempotencyKey, idempotencyOutcome } from './idempotent.js';
 import { parseEmbeddingsRequest } from './parse-embeddings.js';
 import { renderEmbeddings } from './render.js';
+import { sendJsonText } from '../respond.js';
 
 /** Tokens of the input can be no more than its bytes (or its token ids). */
 function inputUpperBound(req: EmbeddingsRequest): number {
@@ -62,7 +63,6 @@ export function embeddings(gw: Gateway): RequestHandler {
     const cost = costOfRequest(ctx, ctx.usage);
     const headers = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
     const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, true, text, { ...headers, ...costHeaders(cost, undefined) }));
-    res.set(headers).set(costHeaders(cost, settlement));
-    res.status(200).type('application/json').send(text);
+    sendJsonText(res, 200, text, { ...headers, ...costHeaders(cost, settlement) });
   };
 }

@@ -5,6 +5,7 @@ import type { IdempotencyOutcome } from '../../credits/service.js';
 import { canonicalHash } from '../../util/canonical-json.js';
 import type { RequestContext } from '../context.js';
 import { SSE_HEADERS } from './sse-writer.js';
+import { sendJsonText } from '../respond.js';
 
 /**
  * The Idempotency-Key step. Returns true when the request was answered from a stored response
@@ -35,7 +36,7 @@ export async function answerFromIdempotencyKey(gw: Gateway, ctx: RequestContext,
     res.writeHead(claim.status, SSE_HEADERS);
     res.end(claim.body);
   } else {
-    res.status(claim.status).type('application/json').send(claim.body);
+    sendJsonText(res, claim.status, claim.body);
   }
   return true;
 }

@@ -10,6 +10,8 @@ import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { EnvError, loadEnv, type Env } from './config/env.js';
 import { ConfigStore } from './config/store.js';
+import { ConfigSync } from './config/sync.js';
+import { MemoryStore, RedisStore, type SharedStore } from './store/shared.js';
 import { prepareCatalogue, printBanner } from './config/first-start.js';
 import type { Gateway } from './gateway.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -74,6 +76,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const admin = resolveAdminToken(env);
 
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
+  const shared: SharedStore = redis ? new RedisStore(redis, env.REDIS_KEY_PREFIX, (err) => log.warn({ err: err.message }, 'redis subscriber error')) : new MemoryStore();
 
   const config = new ConfigStore(db, secrets);
   await config.reload();
@@ -86,7 +89,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     db,
     secrets,
     config,
-    auth: new Authenticator(db),
+    auth: new Authenticator(db, shared),
     keys: new KeyPicker(),
     transport: new Transport({ connections: env.UPSTREAM_CONNECTIONS }),
     credits: new CreditService(db, log, { instanceId }),
@@ -99,6 +102,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     },
   };
 
+  const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
+  await sync.start();
   gw.credits.startSweeper(env.SWEEP_INTERVAL_MS);
   const app = createApp(gw, admin.hash);
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
@@ -133,6 +138,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       const settleDeadline = Date.now() + 15_000;
       while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
       gw.credits.stopSweeper();
+      await sync.stop();
+      await shared.close();
       await gw.transport.close();
       await db.close();
       redis?.disconnect();

@@ -1,4 +1,5 @@
 import type { Queryable } from '../store/db.js';
+import type { SharedStore } from '../store/shared.js';
 import { AuthenticationError, PermissionError } from '../http/errors.js';
 import { hashApiKey } from './api-keys.js';
 import type { Principal } from './principal.js';
@@ -57,15 +58,26 @@ export interface KeyVerdictSource {
 }
 
 /**
- * API key → principal. Verdicts are kept in process memory (bounded, with a TTL), so a steady
- * stream of requests with the same key touches the database once per TTL at most.
+ * API key → principal, from process memory, then the shared store (Redis), then Postgres.
+ * Verdicts are evicted by change events (a key revoked, a user disabled) from the config sync;
+ * the memory TTL only bounds how long a missed event could go unnoticed between version checks.
+ * Redis entries carry the keys version in their name, so a version bump retires them all.
  */
 export class Authenticator implements KeyVerdictSource {
   private readonly cache = new Map<string, { verdict: KeyVerdict; expiresAt: number }>();
+  /** The keys version this instance knows of (from the config sync). */
+  keysVersion = 0;
+  private sharedDown = 0;
 
   constructor(
     private readonly db: Queryable,
-    private readonly opts: { ttlMs: number; maxEntries: number } = { ttlMs: 30_000, maxEntries: 100_000 },
+    private readonly shared: SharedStore | undefined,
+    private readonly opts: { ttlMs: number; negativeTtlMs: number; sharedTtlSeconds: number; maxEntries: number } = {
+      ttlMs: 300_000,
+      negativeTtlMs: 10_000,
+      sharedTtlSeconds: 600,
+      maxEntries: 100_000,
+    },
   ) {}
 
   async authenticate(secret: string | undefined): Promise<Principal> {
@@ -76,17 +88,56 @@ export class Authenticator implements KeyVerdictSource {
   }
 
   async verdict(hash: Buffer): Promise<KeyVerdict> {
-    const id = hash.toString('base64');
+    const id = hash.toString('base64url');
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && hit.expiresAt > now) return hit.verdict;
-    const verdict = await lookupKey(this.db, hash);
+    let verdict = await this.fromShared(id);
+    if (!verdict) {
+      verdict = await lookupKey(this.db, hash);
+      void this.toShared(id, verdict);
+    }
     if (this.cache.size >= this.opts.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, { verdict, expiresAt: now + this.opts.ttlMs });
+    this.cache.set(id, { verdict, expiresAt: now + (verdict.ok ? this.opts.ttlMs : this.opts.negativeTtlMs) });
     return verdict;
   }
 
-  /** Forget every cached verdict (after a key or user changes). */
+  private sharedKey(id: string): string {
+    return `key:${this.keysVersion}:${id}`;
+  }
+
+  /** Redis trouble never fails a request: the lookup falls through to Postgres. */
+  private async fromShared(id: string): Promise<KeyVerdict | undefined> {
+    if (!this.shared || this.shared.kind !== 'redis' || Date.now() < this.sharedDown) return undefined;
+    try {
+      const text = await this.shared.get(this.sharedKey(id));
+      return text ? (JSON.parse(text) as KeyVerdict) : undefined;
+    } catch {
+      this.sharedDown = Date.now() + 2_000;
+      return undefined;
+    }
+  }
+
+  private async toShared(id: string, verdict: KeyVerdict): Promise<void> {
+    if (!this.shared || this.shared.kind !== 'redis' || Date.now() < this.sharedDown) return;
+    try {
+      await this.shared.set(this.sharedKey(id), JSON.stringify(verdict), verdict.ok ? this.opts.sharedTtlSeconds : 10);
+    } catch {
+      this.sharedDown = Date.now() + 2_000;
+    }
+  }
+
+  /** A key changed (revoked, expired): forget it. `hashHex` is the hex of its SHA-256. */
+  evictHash(hashHex: string): void {
+    this.cache.delete(Buffer.from(hashHex, 'hex').toString('base64url'));
+  }
+
+  /** A user changed (disabled, new plan): forget all their keys. */
+  evictUser(userId: string): void {
+    for (const [id, e] of this.cache) if (e.verdict.ok && e.verdict.principal.userId === userId) this.cache.delete(id);
+  }
+
+  /** Forget every cached verdict (a missed change, or a local admin write). */
   invalidateAll(): void {
     this.cache.clear();
   }

@@ -147,8 +147,17 @@ interface PlanRow {
   markup_bps: number;
 }
 
-/** Reads the whole catalogue from Postgres (five small queries) and decrypts provider keys. */
-export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<Catalogue> {
+/** The catalogue as stored: what the Redis snapshot holds (provider keys still encrypted). */
+export interface CatalogueRows {
+  providers: ProviderRow[];
+  keys: KeyRow[];
+  models: ModelRow[];
+  prices: PriceRow[];
+  plans: PlanRow[];
+}
+
+/** Reads the whole catalogue from Postgres: five small queries, one snapshot. */
+export async function fetchCatalogueRows(db: Queryable): Promise<CatalogueRows> {
   const [providers, keys, models, prices, plans] = await Promise.all([
     db.query<ProviderRow>('SELECT id, kind, name, base_url, enabled, connect_timeout_ms, first_byte_timeout_ms, total_timeout_ms FROM providers'),
     db.query<KeyRow>('SELECT id::text AS id, provider_id, label, secret_encrypted, last4, weight, enabled, rpm_limit, tpm_limit FROM provider_keys ORDER BY id'),
@@ -162,9 +171,19 @@ export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<
     ),
     db.query<PlanRow>('SELECT id, name, rpm, rpm_per_provider, tpm, max_concurrent_streams, markup_bps FROM plans'),
   ]);
+  return { providers: providers.rows, keys: keys.rows, models: models.rows, prices: prices.rows, plans: plans.rows };
+}
+
+/** Reads and builds in one step. */
+export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<Catalogue> {
+  return buildCatalogue(await fetchCatalogueRows(db), secrets);
+}
+
+/** Builds the in-memory snapshot from rows, decrypting provider keys. */
+export function buildCatalogue(rows: CatalogueRows, secrets: SecretBox): Catalogue {
 
   const providerMap = new Map<string, ProviderConfig>();
-  for (const r of providers.rows) {
+  for (const r of rows.providers) {
     providerMap.set(r.id, {
       id: r.id,
       kind: r.kind,
@@ -177,7 +196,7 @@ export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<
       keys: [],
     });
   }
-  for (const k of keys.rows) {
+  for (const k of rows.keys) {
     providerMap.get(k.provider_id)?.keys.push({
       id: k.id,
       providerId: k.provider_id,
@@ -192,7 +211,7 @@ export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<
   }
 
   const modelMap = new Map<string, ModelConfig>();
-  for (const r of models.rows) {
+  for (const r of rows.models) {
     modelMap.set(r.alias, {
       alias: r.alias,
       providerId: r.provider_id,
@@ -209,7 +228,7 @@ export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<
       prices: [],
     });
   }
-  for (const p of prices.rows) {
+  for (const p of rows.prices) {
     modelMap.get(p.model_alias)?.prices.push({
       id: p.id,
       inputPerMtok: micros(p.input_per_mtok),
@@ -221,7 +240,7 @@ export async function loadCatalogue(db: Queryable, secrets: SecretBox): Promise<
   }
 
   const planMap = new Map<string, PlanConfig>();
-  for (const r of plans.rows) {
+  for (const r of rows.plans) {
     planMap.set(r.id, {
       id: r.id,
       name: r.name,

@@ -25,6 +25,7 @@ export interface Env {
   SEED_FILE?: string;
   FIRST_USER_CREDITS: string;
   METRICS_TOKEN?: string;
+  CONFIG_CHECK_INTERVAL_MS: number;
   MIN_AFFORDABLE_OUTPUT_TOKENS: number;
   HOLD_GRACE_SECONDS: number;
   SWEEP_INTERVAL_MS: number;

@@ -34,8 +34,12 @@ export class PgDb implements Db {
     return this.count;
   }
 
+  /** Observes every query's SQL (tests use it to prove what the hot path does not do). */
+  onQuery: ((sql: string) => void) | undefined;
+
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
     this.count++;
+    this.onQuery?.(sql);
     const res = await this.pool.query(sql, params as unknown[] | undefined);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   }
@@ -50,6 +54,7 @@ export class PgDb implements Db {
     const tx: Queryable = {
       query: async <R>(sql: string, params?: readonly unknown[]) => {
         this.count++;
+        this.onQuery?.(sql);
         const res = await client.query(sql, params as unknown[] | undefined);
         return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
       },

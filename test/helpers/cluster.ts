@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { TEST_ADMIN_TOKEN } from './env.js';
+import { spawnGateway, type GatewayProcess } from './spawn.js';
+
+export interface Cluster {
+  db: TestDatabase;
+  mock: MockUpstream;
+  nodes: GatewayProcess[];
+  prefix: string;
+  admin<T = any>(node: GatewayProcess, method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** N gateway processes on one database and one Redis prefix, plus a mock upstream. */
+export async function startCluster(n: number, opts: { env?: Record<string, string>; redisUrl?: string } = {}): Promise<Cluster> {
+  const db = await createTestDatabase();
+  const mock = await startMockUpstream();
+  const prefix = `tgtest:${randomBytes(4).toString('hex')}:`;
+  const nodes: GatewayProcess[] = [];
+  const close = async () => {
+    await Promise.all(nodes.map((g) => g.kill()));
+    await mock.close();
+    await db.drop();
+  };
+  try {
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        nodes.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, redisUrl: opts.redisUrl, name: `node-${i + 1}`, env: opts.env }));
+      }),
+    );
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  nodes.sort((a, b) => a.url.localeCompare(b.url));
+  const admin = async (node: GatewayProcess, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${node.url}/admin/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return { db, mock, nodes, prefix, admin, close };
+}
+
+/** Polls fn every 20 ms until it returns true; resolves with the milliseconds it took. */
+export async function within(ms: number, fn: () => Promise<boolean>, label: string): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    if (await fn()) return performance.now() - t0;
+    if (performance.now() - t0 > ms) throw new Error(`${label}: not true within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -10,6 +10,7 @@ import { chatCompletions } from './http/openai/chat-completions.js';
 import { embeddings } from './http/openai/embeddings.js';
 import { listModels, retrieveModel } from './http/openai/models.js';
 import { AuthenticationError, ServiceUnavailableError } from './http/errors.js';
+import { finishAdmissions } from './limits/steps.js';
 import { requestFinished } from './observability/request-end.js';
 import { secretsEqual } from './store/secrets.js';
 
@@ -45,6 +46,7 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
     res.once('close', () => {
       gw.lifecycle.inflight--;
       const ctx = res.locals.ctx;
+      finishAdmissions(ctx);
       if (ctx.endpoint) requestFinished(gw, ctx, req.method, req.path);
     });
     next();

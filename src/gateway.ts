@@ -1,5 +1,6 @@
 import type { Authenticator } from './auth/authenticator.js';
 import type { CreditService } from './credits/service.js';
+import type { Limits } from './limits/admission.js';
 import type { Env } from './config/env.js';
 import type { ConfigStore } from './config/store.js';
 import type { Logger } from './observability/logger.js';
@@ -34,7 +35,13 @@ export interface Gateway {
   keys: KeyPicker;
   transport: Transport;
   credits: CreditService;
+  limits: Limits;
   lifecycle: Lifecycle;
-  /** Readiness probes of the external dependencies (Redis joins in its issue). */
+  /** Readiness probes of the external dependencies; a failing one makes /ready answer 503. */
   probes: Record<string, () => Promise<void>>;
+  /**
+   * Dependencies the gateway can serve without (Redis: config from memory, limits in memory):
+   * reported by /ready, but their failure leaves the instance ready.
+   */
+  degradableProbes: Record<string, () => Promise<void>>;
 }

@@ -8,6 +8,9 @@ import type { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
+import { Limits } from './limits/admission.js';
+import { ConcurrencyLeases } from './limits/concurrency.js';
+import { LimiterSet } from './limits/limiters.js';
 import { EnvError, loadEnv, type Env } from './config/env.js';
 import { ConfigStore } from './config/store.js';
 import { ConfigSync } from './config/sync.js';
@@ -81,11 +84,24 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const config = new ConfigStore(db, secrets);
   await config.reload();
 
+  const metrics = new Metrics();
+  // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
+  // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
+  const limitsRedis = redis?.duplicate({ enableAutoPipelining: false });
+  limitsRedis?.on('error', () => undefined);
+  const limits = new Limits(
+    new LimiterSet(limitsRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
+    new ConcurrencyLeases(limitsRedis, env.REDIS_KEY_PREFIX, 15 * 60_000),
+    metrics,
+    log,
+    { globalRpm: env.GLOBAL_RPM },
+  );
   const gw: Gateway = {
     env,
     instanceId,
     log,
-    metrics: new Metrics(),
+    metrics,
+    limits,
     db,
     secrets,
     config,
@@ -98,8 +114,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       postgres: async () => {
         await db.query('SELECT 1');
       },
-      ...(redis ? { redis: async () => void (await redis.ping()) } : {}),
     },
+    degradableProbes: redis ? { redis: async () => void (await redis.ping()) } : {},
   };
 
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
@@ -140,6 +156,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       gw.credits.stopSweeper();
       await sync.stop();
       await shared.close();
+      limitsRedis?.disconnect();
       await gw.transport.close();
       await db.close();
       redis?.disconnect();

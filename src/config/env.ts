@@ -26,6 +26,8 @@ export interface Env {
   FIRST_USER_CREDITS: string;
   METRICS_TOKEN?: string;
   CONFIG_CHECK_INTERVAL_MS: number;
+  GLOBAL_RPM?: number;
+  LIMITS_EXPECTED_INSTANCES: number;
   MIN_AFFORDABLE_OUTPUT_TOKENS: number;
   HOLD_GRACE_SECONDS: number;
   SWEEP_INTERVAL_MS: number;

@@ -44,6 +44,32 @@ export function promptUpperBound(req: ChatRequest): number {
   return bytes + extra;
 }
 
+/** Output tokens assumed for a token budget when the request sets no max_tokens. */
+export const DEFAULT_OUTPUT_ESTIMATE = 1_000;
+
+/**
+ * A realistic (not worst-case) token estimate for token-per-minute budgets, taken at admission
+ * and corrected with the real usage afterwards: text at four characters a token, 765 per image,
+ * plus the output allowed (max_tokens, or DEFAULT_OUTPUT_ESTIMATE) for each choice.
+ */
+export function tokenBudgetEstimate(req: ChatRequest): number {
+  let chars = 0;
+  let images = 0;
+  for (const m of req.messages) {
+    if (m.role === 'user') {
+      for (const p of m.content) {
+        if (p.type === 'text') chars += p.text.length;
+        else images++;
+      }
+    } else if (m.role === 'assistant') {
+      chars += m.text?.length ?? 0;
+      for (const c of m.toolCalls ?? []) chars += c.arguments.length + c.name.length;
+    } else chars += m.text.length;
+  }
+  const output = (req.params.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * (req.params.n ?? 1);
+  return Math.ceil(chars / 4) + images * 765 + output;
+}
+
 let counter: ((text: string) => number) | undefined;
 
 async function tokenCounter(): Promise<(text: string) => number> {

@@ -7,6 +7,7 @@ import type { Route } from '../routing/route.js';
 import { formatCredits, priceTokens, ZERO, type Micros } from './money.js';
 import { costOf, holdTerms, pricingFor, type Pricing } from './pricing.js';
 import { requestRow } from './request-row.js';
+import { finishAdmissions } from '../limits/steps.js';
 import type { IdempotencyOutcome, Settlement } from './service.js';
 
 /**
@@ -106,6 +107,8 @@ export async function settleRequest(gw: Gateway, ctx: RequestContext, cost: Micr
     return settlement;
   } finally {
     if (ctx.hold) gw.lifecycle.unsettled--;
+    // Real usage is known now: correct token budgets, release concurrency leases.
+    finishAdmissions(ctx);
   }
 }
 

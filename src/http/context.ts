@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import type { UpstreamTarget } from '../providers/types.js';
 import type { Pricing } from '../credits/pricing.js';
 import type { Micros } from '../credits/money.js';
+import type { Admission } from '../limits/admission.js';
 
 /** One upstream attempt, as the request log and metrics see it. */
 export interface Attempt {
@@ -60,6 +61,10 @@ export class RequestContext {
   settled = false;
   /** Microcredits actually charged at settlement. */
   charged = 0n;
+  /** What admission took from the shared limits (token budgets to correct, leases to release). */
+  admissions: Admission[] = [];
+  /** Headers every response of this request carries (x-ratelimit-*). */
+  responseHeaders: Record<string, string> = {};
 
   /** The caller's own x-request-id, kept for correlation; the gateway's id is always its own. */
   readonly clientRequestId: string | undefined;

@@ -37,7 +37,7 @@ export function errorMiddleware(gw: Gateway) {
       res.end();
       return;
     }
-    sendJsonText(res, e.status, JSON.stringify(e.toBody()), e.headers);
+    sendJsonText(res, e.status, JSON.stringify(e.toBody()), ctx ? { ...ctx.responseHeaders, ...e.headers } : e.headers);
   };
 }
 

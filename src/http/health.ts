@@ -7,8 +7,10 @@ export const health: RequestHandler = (_req: Request, res: Response) => {
 };
 
 /**
- * GET /ready — readiness: config loaded, every dependency answers, not shutting down. A load
- * balancer stops sending traffic on a 503.
+ * GET /ready — readiness: config loaded, Postgres answers, not shutting down; a load balancer
+ * stops sending traffic on a 503. Redis is reported but does not fail readiness: without it the
+ * gateway still serves (config from memory, limits in memory), and failing every instance at
+ * once would turn a Redis outage into a full one.
  */
 export function ready(gw: Gateway): RequestHandler {
   return async (_req: Request, res: Response) => {
@@ -31,7 +33,19 @@ export function ready(gw: Gateway): RequestHandler {
         }
       }),
     );
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks });
+    let degraded = false;
+    await Promise.all(
+      Object.entries(gw.degradableProbes).map(async ([name, probe]) => {
+        try {
+          await withTimeout(probe(), 1_000);
+          checks[name] = 'ok';
+        } catch (err) {
+          degraded = true;
+          checks[name] = `unavailable (serving without it): ${(err as Error).message}`;
+        }
+      }),
+    );
+    res.status(ok ? 200 : 503).json({ status: ok ? (degraded ? 'degraded' : 'ready') : 'not_ready', checks });
   };
 }
 

@@ -51,12 +51,19 @@ export class PgDb implements Db {
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // One connection runs one query at a time; queries issued together inside a transaction
+    // are chained here rather than handed to pg concurrently.
+    let chain: Promise<unknown> = Promise.resolve();
     const tx: Queryable = {
-      query: async <R>(sql: string, params?: readonly unknown[]) => {
-        this.count++;
-        this.onQuery?.(sql);
-        const res = await client.query(sql, params as unknown[] | undefined);
-        return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+      query: <R>(sql: string, params?: readonly unknown[]) => {
+        const run = chain.then(async () => {
+          this.count++;
+          this.onQuery?.(sql);
+          const res = await client.query(sql, params as unknown[] | undefined);
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+        });
+        chain = run.catch(() => undefined);
+        return run;
       },
       exec: async (sql: string) => {
         this.count++;

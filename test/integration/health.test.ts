@@ -30,15 +30,26 @@ describe('health and readiness', () => {
     expect(await res.json()).toEqual({ status: 'ready', checks: { config: 'ok', postgres: 'ok', redis: 'ok' } });
   });
 
-  it('/ready fails when a dependency fails', async () => {
-    const original = gw.gw.probes.redis!;
-    gw.gw.probes.redis = async () => {
+  it('/ready fails when Postgres fails', async () => {
+    const original = gw.gw.probes.postgres!;
+    gw.gw.probes.postgres = async () => {
       throw new Error('connection refused');
     };
     const res = await fetch(`${gw.url}/ready`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'not_ready', checks: { redis: 'unavailable: connection refused' } });
-    gw.gw.probes.redis = original;
+    expect(await res.json()).toMatchObject({ status: 'not_ready', checks: { postgres: 'unavailable: connection refused' } });
+    gw.gw.probes.postgres = original;
+  });
+
+  it('/ready stays ready but says degraded when Redis fails (the gateway serves without it)', async () => {
+    const original = gw.gw.degradableProbes.redis!;
+    gw.gw.degradableProbes.redis = async () => {
+      throw new Error('connection refused');
+    };
+    const res = await fetch(`${gw.url}/ready`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'degraded', checks: { redis: 'unavailable (serving without it): connection refused' } });
+    gw.gw.degradableProbes.redis = original;
   });
 
   it('/ready fails and requests are refused once shutdown begins', async () => {

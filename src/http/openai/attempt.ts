@@ -1,12 +1,6 @@
-import type { Gateway } from '../../gateway.js';
 import type { UpstreamTarget } from '../../providers/types.js';
-import type { Deployment } from '../../routing/route.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayError } from '../errors.js';
-
-export function pickTarget(gw: Gateway, d: Deployment): UpstreamTarget {
-  return { provider: d.provider, model: d.model, key: gw.keys.pick(d.provider) };
-}
 
 /** Records one upstream attempt on the request (request log, metrics). */
 export function recordAttempt(ctx: RequestContext, target: UpstreamTarget, startedAt: number, status: number, error?: GatewayError | string): void {

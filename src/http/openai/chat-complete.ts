@@ -1,20 +1,21 @@
 import type { Response } from 'express';
 import type { ChatRequest, Usage } from '../../canonical/index.js';
-import { estimateUsage } from '../../credits/estimate.js';
+import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costHeaders, costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
 import type { Gateway } from '../../gateway.js';
 import type { Route } from '../../routing/route.js';
 import { sendChat } from '../../upstream/call.js';
 import { clientAbortSignal, type RequestContext } from '../context.js';
 import { toGatewayError } from '../errors.js';
-import { pickTarget, recordAttempt } from './attempt.js';
+import { recordAttempt } from './attempt.js';
+import { admitTarget } from '../../limits/steps.js';
 import { idempotencyOutcome } from './idempotent.js';
 import { renderChatCompletion } from './render.js';
 import { sendJsonText } from '../respond.js';
 
 /** Non-streaming: call upstream, settle, then answer with the cost and balance in headers. */
 export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
-  const target = pickTarget(gw, route.deployments[0]!);
+  const target = await admitTarget(gw, ctx, route.deployments[0]!, tokenBudgetEstimate(chat));
   const t0 = performance.now();
   let resp;
   try {
@@ -33,7 +34,7 @@ export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, 
 
   const body = renderChatCompletion(resp, usage);
   const cost = costOfRequest(ctx, usage);
-  const headers: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  const headers: Record<string, string> = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, true, body, { ...headers, ...costHeaders(cost, undefined) }));
   sendJsonText(res, 200, body, { ...headers, ...costHeaders(cost, settlement) });
 }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { extractBearer } from '../../auth/api-keys.js';
-import { promptUpperBound } from '../../credits/estimate.js';
+import { promptUpperBound, tokenBudgetEstimate } from '../../credits/estimate.js';
+import { admitRequest } from '../../limits/steps.js';
 import { holdCredits } from '../../credits/metering.js';
 import type { Gateway } from '../../gateway.js';
 import { resolveChatRoute } from '../../routing/route.js';
@@ -29,6 +30,7 @@ export function chatCompletions(gw: Gateway): RequestHandler {
     ctx.modelAlias = chat.model;
     ctx.stream = chat.stream;
     const route = resolveChatRoute(gw.config.current, chat); //                404 / 400
+    await admitRequest(gw, ctx, { tokens: tokenBudgetEstimate(chat), stream: chat.stream }); // 429
     if (await answerFromIdempotencyKey(gw, ctx, req, res, body, chat.stream)) return; // 409 / replay
     const clamp = await holdCredits(gw, ctx, route, {
       promptUpperBound: promptUpperBound(chat),

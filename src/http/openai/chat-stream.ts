@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { ChatRequest, Usage } from '../../canonical/index.js';
-import { estimateUsage } from '../../credits/estimate.js';
+import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
 import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
@@ -8,7 +8,8 @@ import type { Route } from '../../routing/route.js';
 import { openChatStream, type ChatStream } from '../../upstream/call.js';
 import { clientAbortSignal, type RequestContext } from '../context.js';
 import { toGatewayError } from '../errors.js';
-import { pickTarget, recordAttempt } from './attempt.js';
+import { recordAttempt } from './attempt.js';
+import { admitTarget } from '../../limits/steps.js';
 import { idempotencyOutcome } from './idempotent.js';
 import { renderUsageChunk } from './render.js';
 import { responseAsSse } from './replay.js';
@@ -24,7 +25,7 @@ import { relayToOpenAIClient } from './stream-relay.js';
  * - the upstream died mid-way: what reached the client, or nothing if nothing did.
  */
 export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
-  const target = pickTarget(gw, route.deployments[0]!);
+  const target = await admitTarget(gw, ctx, route.deployments[0]!, tokenBudgetEstimate(chat));
   const signal = clientAbortSignal(res);
   const t0 = performance.now();
   let upstream: ChatStream;
@@ -37,7 +38,7 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
   }
   ctx.served = target;
   servedBy(gw, ctx, target.model);
-  res.writeHead(200, { ...SSE_HEADERS, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id });
+  res.writeHead(200, { ...SSE_HEADERS, ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id });
   const ident = { id: `chatcmpl-${ctx.id}`, created: Math.floor(ctx.startedAt / 1000), model: target.model.upstreamModel };
 
   const outcome = await relayToOpenAIClient(res, upstream, ident);

@@ -11,7 +11,8 @@ import { readJsonBody } from '../body.js';
 import { parseTags } from '../tags.js';
 import { clientAbortSignal, contextOf } from '../context.js';
 import { InvalidRequestError, toGatewayError } from '../errors.js';
-import { pickTarget, recordAttempt } from './attempt.js';
+import { recordAttempt } from './attempt.js';
+import { admitRequest, admitTarget } from '../../limits/steps.js';
 import { answerFromIdempotencyKey, idempotencyOutcome } from './idempotent.js';
 import { parseEmbeddingsRequest } from './parse-embeddings.js';
 import { renderEmbeddings } from './render.js';
@@ -38,10 +39,12 @@ export function embeddings(gw: Gateway): RequestHandler {
     if (!adapterFor(deployment.provider.kind).embeddings) {
       throw new InvalidRequestError(`The provider behind '${embReq.model}' has no embeddings API.`, { param: 'model' });
     }
+    const estTokens = Math.ceil(inputUpperBound(embReq) / 4);
+    await admitRequest(gw, ctx, { tokens: estTokens, stream: false });
     if (await answerFromIdempotencyKey(gw, ctx, req, res, body, false)) return;
     await holdCredits(gw, ctx, route, { promptUpperBound: inputUpperBound(embReq), maxTokensPerChoice: 0, choices: 1 });
 
-    const target = pickTarget(gw, deployment);
+    const target = await admitTarget(gw, ctx, deployment, estTokens);
     const t0 = performance.now();
     let resp;
     try {
@@ -61,7 +64,7 @@ export function embeddings(gw: Gateway): RequestHandler {
     ctx.usage = { promptTokens: resp.usage.promptTokens, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: resp.usage.estimated };
     const text = renderEmbeddings(resp, embReq.encodingFormat, target.model.upstreamModel);
     const cost = costOfRequest(ctx, ctx.usage);
-    const headers = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+    const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
     const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, true, text, { ...headers, ...costHeaders(cost, undefined) }));
     sendJsonText(res, 200, text, { ...headers, ...costHeaders(cost, settlement) });
   };

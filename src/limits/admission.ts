@@ -1,0 +1,126 @@
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { PlanConfig, ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
+import { RateLimitError } from '../http/errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ConcurrencyLeases } from './concurrency.js';
+import { rateLimitHeaders, type LimitState } from './headers.js';
+import type { LimiterSet } from './limiters.js';
+
+/** One limit to take from: which limiter, which key, how many points, and how to name it. */
+interface Take {
+  name: string;
+  limiter: RateLimiterAbstract;
+  key: string;
+  points: number;
+  limit: number;
+  unit: 'requests' | 'tokens';
+  message: (retrySeconds: number) => string;
+}
+
+/** What an admitted request holds: headers to send, and what to correct or release at the end. */
+export interface Admission {
+  headers: Record<string, string>;
+  /** Token budgets taken on an estimate: give back or take more once real usage is known. */
+  correctTokens(actualTokens: number): void;
+  /** Concurrency leases: give back when the request ends. */
+  release(): void;
+}
+
+export const NO_LIMITS: Admission = { headers: {}, correctTokens: () => undefined, release: () => undefined };
+
+/**
+ * Admission against shared limits (DESIGN §6): each limit is an atomic Redis operation taken
+ * before the upstream call; the limits of one step are taken together, and if any refuses, the
+ * others are given back. A Redis failure never fails a request (insurance limiters take over).
+ */
+export class Limits {
+  constructor(
+    private readonly set: LimiterSet,
+    private readonly leases: ConcurrencyLeases,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly opts: { globalRpm?: number },
+  ) {}
+
+  /** User-level limits of the plan, and the global ceiling. */
+  async admit(userId: string, plan: PlanConfig | undefined, leaseId: string, est: { tokens: number; stream: boolean }): Promise<Admission> {
+    const takes: Take[] = [];
+    if (plan?.rpm) takes.push(this.take('rpm', plan.rpm, userId, 1, 'requests', (s) => `Rate limit reached for requests per minute (${plan.rpm}) on plan '${plan.id}'. Try again in ${s}s.`));
+    if (plan?.tpm) {
+      if (est.tokens > plan.tpm) {
+        this.metrics.limiterRejections.labels('tpm').inc();
+        throw new RateLimitError(`This request is estimated at ${est.tokens} tokens, more than the ${plan.tpm} tokens per minute of plan '${plan.id}'. Lower max_tokens or the prompt.`, 60, {}, 'tokens_per_minute_exceeded');
+      }
+      takes.push(this.take('tpm', plan.tpm, userId, est.tokens, 'tokens', (s) => `Rate limit reached for tokens per minute (${plan.tpm}) on plan '${plan.id}'. Try again in ${s}s.`));
+    }
+    if (this.opts.globalRpm) takes.push(this.take('global', this.opts.globalRpm, 'all', 1, 'requests', (s) => `The gateway is at its request ceiling. Try again in ${s}s.`));
+    const states = await this.takeAll(takes);
+    let leased = false;
+    if (est.stream && plan?.maxConcurrentStreams) {
+      leased = await this.leases.acquire(userId, leaseId, plan.maxConcurrentStreams);
+      if (!leased) {
+        this.refund(takes);
+        this.metrics.limiterRejections.labels('concurrent_streams').inc();
+        throw new RateLimitError(`Too many concurrent streams: plan '${plan.id}' allows ${plan.maxConcurrentStreams}. Try again when one finishes.`, 1, {}, 'concurrent_streams_exceeded');
+      }
+    }
+    const tpm = takes.find((t) => t.name === 'tpm');
+    return {
+      headers: rateLimitHeaders(states.get('rpm'), states.get('tpm')),
+      correctTokens: (actual) => tpm && this.correct(tpm, actual),
+      release: () => leased && void this.leases.release(userId, leaseId),
+    };
+  }
+
+  /** Limits of one deployment: requests per minute per user and provider, and the provider key's own quotas. */
+  async admitDeployment(userId: string, plan: PlanConfig | undefined, provider: ProviderConfig, key: ProviderKeyConfig, estTokens: number): Promise<Admission> {
+    const takes: Take[] = [];
+    if (plan?.rpmPerProvider) {
+      takes.push(this.take('rpm_provider', plan.rpmPerProvider, `${userId}:${provider.id}`, 1, 'requests', (s) => `Rate limit reached for requests per minute to ${provider.name} (${plan.rpmPerProvider}) on plan '${plan.id}'. Try again in ${s}s.`));
+    }
+    if (key.rpmLimit) takes.push(this.take('key_rpm', key.rpmLimit, key.id, 1, 'requests', (s) => `${provider.name} is at its request quota. Try again in ${s}s.`));
+    if (key.tpmLimit) takes.push(this.take('key_tpm', key.tpmLimit, key.id, estTokens, 'tokens', (s) => `${provider.name} is at its token quota. Try again in ${s}s.`));
+    await this.takeAll(takes);
+    const tpm = takes.find((t) => t.name === 'key_tpm');
+    return { headers: {}, correctTokens: (actual) => tpm && this.correct(tpm, actual), release: () => undefined };
+  }
+
+  private take(name: string, limit: number, key: string, points: number, unit: Take['unit'], message: Take['message']): Take {
+    return { name, limiter: this.set.get(name, limit), key, points, limit, unit, message };
+  }
+
+  /** Takes every limit at once; on any refusal gives the others back and throws a 429. */
+  private async takeAll(takes: Take[]): Promise<Map<string, LimitState>> {
+    const states = new Map<string, LimitState>();
+    if (takes.length === 0) return states;
+    const results = await Promise.allSettled(takes.map((t) => t.limiter.consume(t.key, t.points)));
+    let refused: { take: Take; res: RateLimiterRes } | undefined;
+    results.forEach((r, i) => {
+      const t = takes[i]!;
+      if (r.status === 'fulfilled') states.set(t.name, { limit: t.limit, remaining: r.value.remainingPoints, resetMs: r.value.msBeforeNext });
+      else if (r.reason instanceof RateLimiterRes) {
+        if (!refused || r.reason.msBeforeNext > refused.res.msBeforeNext) refused = { take: t, res: r.reason };
+      } else this.log.warn({ err: (r.reason as Error)?.message, limit: t.name }, 'rate limiter unavailable; request admitted');
+    });
+    if (!refused) return states;
+    takes.forEach((t, i) => results[i]!.status === 'fulfilled' && void t.limiter.reward(t.key, t.points).catch(() => undefined));
+    const { take, res } = refused;
+    this.metrics.limiterRejections.labels(take.name).inc();
+    const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    const state: LimitState = { limit: take.limit, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+    const headers = take.unit === 'tokens' ? rateLimitHeaders(undefined, state) : rateLimitHeaders(state, undefined);
+    throw new RateLimitError(take.message(retry), res.msBeforeNext / 1000, headers, take.unit === 'tokens' ? 'tokens_per_minute_exceeded' : 'rate_limit_exceeded');
+  }
+
+  private refund(takes: Take[]): void {
+    for (const t of takes) void t.limiter.reward(t.key, t.points).catch(() => undefined);
+  }
+
+  /** Token budgets were taken on an estimate: settle the difference with real usage. */
+  private correct(t: Take, actual: number): void {
+    const diff = actual - t.points;
+    if (diff > 0) void t.limiter.penalty(t.key, diff).catch(() => undefined);
+    else if (diff < 0) void t.limiter.reward(t.key, -diff).catch(() => undefined);
+  }
+}

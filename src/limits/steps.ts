@@ -1,0 +1,47 @@
+import type { Gateway } from '../gateway.js';
+import type { RequestContext } from '../http/context.js';
+import type { UpstreamTarget } from '../providers/types.js';
+import type { Deployment } from '../routing/route.js';
+
+/**
+ * The limit steps of the request path, as handlers call them. Each admission is remembered on
+ * the request, so its token budgets are corrected with real usage and its leases released when
+ * the request ends (see finishAdmissions).
+ */
+export async function admitRequest(gw: Gateway, ctx: RequestContext, est: { tokens: number; stream: boolean }): Promise<void> {
+  const p = ctx.principal!;
+  const admission = await gw.limits.admit(p.userId, gw.config.current.plans.get(p.planId), ctx.id, est);
+  ctx.admissions.push(admission);
+  Object.assign(ctx.responseHeaders, admission.headers);
+}
+
+/**
+ * A deployment's upstream target: a provider key that is enabled and within its own quota (and
+ * the user within the per-provider limit). A key at its quota is skipped for the next one;
+ * when none is left, the quota's 429 propagates.
+ */
+export async function admitTarget(gw: Gateway, ctx: RequestContext, d: Deployment, estTokens: number): Promise<UpstreamTarget> {
+  const p = ctx.principal!;
+  const plan = gw.config.current.plans.get(p.planId);
+  const tried = new Set<string>();
+  for (;;) {
+    const key = gw.keys.pick(d.provider, tried);
+    try {
+      ctx.admissions.push(await gw.limits.admitDeployment(p.userId, plan, d.provider, key, estTokens));
+      return { provider: d.provider, model: d.model, key };
+    } catch (err) {
+      tried.add(key.id);
+      if (d.provider.keys.every((k) => !k.enabled || tried.has(k.id))) throw err;
+    }
+  }
+}
+
+/** Real usage is known (or the request failed): settle token budgets and release leases. */
+export function finishAdmissions(ctx: RequestContext): void {
+  const tokens = ctx.usage ? ctx.usage.promptTokens + ctx.usage.completionTokens : 0;
+  for (const a of ctx.admissions) {
+    a.correctTokens(tokens);
+    a.release();
+  }
+  ctx.admissions = [];
+}

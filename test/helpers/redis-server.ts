@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+/** A real redis-server of the test's own on a free port, so it can be stopped without disturbing other tests. */
+export interface OwnRedis {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  /** SIGKILL: the server vanishes, as in a crash. */
+  kill(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export async function ownRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const r: OwnRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start: async () => {
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('redis-server did not start')), 10_000);
+        child!.stdout!.on('data', (b: Buffer) => {
+          if (/Ready to accept connections/.test(b.toString())) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    },
+    kill: async () => {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    },
+  };
+  await r.start();
+  return r;
+}

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { canPin } from './procs.js';
 import { writeReport } from './report.js';
+import { passthroughBaseline } from './scenarios/baseline.js';
 import { creditsBench } from './scenarios/credits.js';
 import { concurrentStreams } from './scenarios/streams-memory.js';
 import { nonStreaming, streaming } from './scenarios/throughput.js';
@@ -28,6 +29,7 @@ try {
     results[name] = await fn();
     writeFileSync(`${OUT}/latest.json`, JSON.stringify(results, null, 2));
   };
+  await step('passthrough', () => passthroughBaseline(env, seconds));
   await step('nonStreaming', () => nonStreaming(env, seconds));
   await step('streaming', () => streaming(env, seconds));
   await step('concurrentStreams', () => concurrentStreams(env, 1000));

@@ -71,6 +71,7 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
       LOG_LEVEL: 'info',
       SEED_FILE: 'none',
       ...extraEnv,
+      ...(process.env.BENCH_GATEWAY_ENV ? (JSON.parse(process.env.BENCH_GATEWAY_ENV) as Record<string, string>) : {}),
     },
     logFile: `${OUT}/gateway.log`,
   });

@@ -3,21 +3,17 @@ import type { Gateway } from './gateway.js';
 import { accountRoutes } from './http/account/routes.js';
 import { adminApi } from './http/admin/router.js';
 import { adminUi } from './http/admin-ui.js';
-import { requestContextMiddleware } from './http/context.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { health, ready } from './http/health.js';
-import { chatCompletions } from './http/openai/chat-completions.js';
-import { embeddings } from './http/openai/embeddings.js';
 import { listModels, retrieveModel } from './http/openai/models.js';
-import { AuthenticationError, ServiceUnavailableError } from './http/errors.js';
-import { finishAdmissions } from './limits/steps.js';
-import { requestFinished } from './observability/request-end.js';
+import { AuthenticationError } from './http/errors.js';
+import { beginRequest } from './http/lifecycle.js';
 import { secretsEqual } from './store/secrets.js';
 
 /**
- * The express app. Middleware order: request id → lifecycle gate → routes → 404 → errors.
- * The OpenAI routes read their own bodies (bounded, see http/body.ts) so no global body parser
- * runs on the hot path.
+ * The express app, for every route but the two hot ones (see http/listener.ts). Middleware
+ * order: request start (id, shutdown gate) → routes → 404 → errors. No global body parser:
+ * routes read their own bounded bodies.
  */
 export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
   const app = express();
@@ -35,25 +31,11 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
     res.type(out.contentType).send(out.body);
   });
 
-  app.use(requestContextMiddleware);
   app.use((req, res, next) => {
-    if (gw.lifecycle.shuttingDown) {
-      res.setHeader('connection', 'close');
-      next(new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1));
-      return;
-    }
-    gw.lifecycle.inflight++;
-    res.once('close', () => {
-      gw.lifecycle.inflight--;
-      const ctx = res.locals.ctx;
-      finishAdmissions(ctx);
-      if (ctx.endpoint) requestFinished(gw, ctx, req.method, req.path);
-    });
-    next();
+    if (beginRequest(gw, req, res)) next();
   });
 
-  app.post('/v1/chat/completions', chatCompletions(gw));
-  app.post('/v1/embeddings', embeddings(gw));
+  // POST /v1/chat/completions and /v1/embeddings are served before express (http/listener.ts).
   app.get('/v1/models', listModels(gw));
   app.get('/v1/models/:model', retrieveModel(gw));
   app.use(accountRoutes(gw));

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createApp } from './app.js';
+import { createRequestListener } from './http/listener.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { Limits } from './limits/admission.js';
@@ -122,7 +123,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   await sync.start();
   gw.credits.startSweeper(env.SWEEP_INTERVAL_MS);
   const app = createApp(gw, admin.hash);
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, app);
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, createRequestListener(gw, app));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());

@@ -13,6 +13,7 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
   const cpu0 = cpuMs(env.gateway.pid);
   const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
   const cpuPerRequestMs = (cpuMs(env.gateway.pid) - cpu0) / Math.max(1, gateway.requests);
+  if (process.env.BENCH_QUICK) return { direct, gateway, cpuPerRequestMs };
   const directAt1k = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate: 1000, durationS });
   const gatewayAt1k = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate: 1000, durationS });
   return {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Usage } from '../canonical/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { UpstreamTarget } from '../providers/types.js';
@@ -31,7 +31,7 @@ let idCounter = 0;
 
 /**
  * Per-request state that each step of the path adds to, and that the final step (settlement and
- * the request log) reads. Lives on res.locals.ctx.
+ * the request log) reads. Kept on the response object (contextOf).
  */
 export class RequestContext {
   readonly id: string;
@@ -84,24 +84,30 @@ export class RequestContext {
   }
 }
 
-export function contextOf(res: Response): RequestContext {
-  return res.locals.ctx as RequestContext;
+const CTX = Symbol('tollgate.requestContext');
+
+export function contextOf(res: ServerResponse): RequestContext {
+  return (res as ServerResponse & { [CTX]: RequestContext })[CTX];
 }
 
-/** First middleware: a request id (the caller's x-request-id when sane), echoed in the response. */
-export function requestContextMiddleware(req: Request, res: Response, next: () => void): void {
+export function maybeContextOf(res: ServerResponse): RequestContext | undefined {
+  return (res as ServerResponse & { [CTX]?: RequestContext })[CTX];
+}
+
+/** A request id (the gateway's own; the caller's x-request-id echoed as x-client-request-id). */
+export function attachContext(req: IncomingMessage, res: ServerResponse): RequestContext {
   const ctx = new RequestContext(req.headers['x-request-id'] as string | undefined);
-  res.locals.ctx = ctx;
+  (res as ServerResponse & { [CTX]: RequestContext })[CTX] = ctx;
   res.setHeader('x-request-id', ctx.id);
   if (ctx.clientRequestId) res.setHeader('x-client-request-id', ctx.clientRequestId);
-  next();
+  return ctx;
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-export function clientAbortSignal(res: Response): AbortSignal {
+/** An AbortController aborted when the client goes away before the response is complete. */
+export function clientAbortController(res: ServerResponse): AbortController {
   const controller = new AbortController();
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  return controller.signal;
+  return controller;
 }

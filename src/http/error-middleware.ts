@@ -1,8 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { settleRequest } from '../credits/metering.js';
 import { ZERO } from '../credits/money.js';
 import type { Gateway } from '../gateway.js';
-import { contextOf } from './context.js';
+import { maybeContextOf } from './context.js';
 import { sendJsonText } from './respond.js';
 import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, toGatewayError } from './errors.js';
 
@@ -14,12 +15,17 @@ function fromExpress(err: unknown): GatewayError | undefined {
   return undefined;
 }
 
-/** The only place errors become responses: the OpenAI error shape, with the error's headers. */
+/** Express's error middleware: hands every error to renderError. */
 export function errorMiddleware(gw: Gateway) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): Promise<void> => renderError(gw, err, res);
+}
+
+/** The only place errors become responses: the OpenAI error shape, with the error's headers. */
+export async function renderError(gw: Gateway, err: unknown, res: ServerResponse): Promise<void> {
   const log = gw.log;
-  return async (err: unknown, _req: Request, res: Response, _next: NextFunction): Promise<void> => {
+  {
     const e = fromExpress(err) ?? toGatewayError(err);
-    const ctx = res.locals.ctx ? contextOf(res) : undefined;
+    const ctx = maybeContextOf(res);
     if (ctx) {
       ctx.status = e.status;
       ctx.errorCode = e.code ?? e.type;
@@ -38,7 +44,7 @@ export function errorMiddleware(gw: Gateway) {
       return;
     }
     sendJsonText(res, e.status, JSON.stringify(e.toBody()), ctx ? { ...ctx.responseHeaders, ...e.headers } : e.headers);
-  };
+  }
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 
 /**
  * Writes a JSON body that is already text, in one writeHead + end. The hot path uses this

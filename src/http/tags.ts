@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage as Request } from 'node:http';
 import { InvalidRequestError } from './errors.js';
 
 const MAX_TAGS = 16;

@@ -6,11 +6,11 @@ import { UpstreamError } from '../http/errors.js';
 import { transportError, type Transport, type UpstreamResponse } from './transport.js';
 
 /** Reads a whole body, mapping socket failures and timeouts like connection errors. */
-async function readText(res: UpstreamResponse, target: UpstreamTarget, signal: AbortSignal | undefined): Promise<string> {
+async function readText(res: UpstreamResponse, target: UpstreamTarget, abort: AbortController | undefined): Promise<string> {
   try {
     return await res.body.text();
   } catch (err) {
-    throw transportError(err, target.provider, res.timedOut(), signal?.aborted ?? false);
+    throw transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
   }
 }
 
@@ -18,33 +18,33 @@ async function exchange(
   transport: Transport,
   target: UpstreamTarget,
   httpReq: UpstreamHttpRequest,
-  signal: AbortSignal | undefined,
+  abort: AbortController | undefined,
 ): Promise<UpstreamResponse> {
-  const res = await transport.send(target.provider, httpReq, signal);
+  const res = await transport.send(target.provider, httpReq, abort);
   if (res.status >= 400) {
-    const text = await readText(res, target, signal);
+    const text = await readText(res, target, abort);
     throw adapterFor(target.provider.kind).parseError(res.status, text, res.headers);
   }
   return res;
 }
 
 /** One non-streaming chat attempt against one deployment. */
-export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
+export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<ChatResponse> {
   const adapter = adapterFor(target.provider.kind);
-  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), signal);
-  return adapter.chat.parseResponse(await readText(res, target, signal), target);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort);
+  return adapter.chat.parseResponse(await readText(res, target, abort), target);
 }
 
 export async function sendEmbeddings(
   transport: Transport,
   target: UpstreamTarget,
   req: EmbeddingsRequest,
-  signal?: AbortSignal,
+  abort?: AbortController,
 ): Promise<EmbeddingsResponse> {
   const adapter = adapterFor(target.provider.kind);
   if (!adapter.embeddings) throw new Error(`provider kind ${target.provider.kind} has no embeddings`);
-  const res = await exchange(transport, target, adapter.embeddings.buildRequest(req, target), signal);
-  return adapter.embeddings.parseResponse(await readText(res, target, signal), target, req);
+  const res = await exchange(transport, target, adapter.embeddings.buildRequest(req, target), abort);
+  return adapter.embeddings.parseResponse(await readText(res, target, abort), target, req);
 }
 
 /** A streamed chat response whose headers arrived with a 2xx status. */
@@ -54,9 +54,9 @@ export interface ChatStream {
   chunks(): AsyncGenerator<StreamChunk>;
 }
 
-export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, signal?: AbortSignal): Promise<ChatStream> {
+export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<ChatStream> {
   const adapter = adapterFor(target.provider.kind);
-  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), signal);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort);
   const decoder = adapter.chat.createStreamDecoder(target, req);
   return {
     target,
@@ -69,7 +69,7 @@ export async function openChatStream(transport: Transport, target: UpstreamTarge
         for (const chunk of decoder.end()) yield chunk;
       } catch (err) {
         res.body.destroy();
-        const mapped = transportError(err, target.provider, res.timedOut(), signal?.aborted ?? false);
+        const mapped = transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
         // The connection dropping after the stream began is a cut stream, whatever the socket said.
         if (mapped instanceof UpstreamError && mapped.code === 'upstream_connection_error') throw streamCut(target.provider.name);
         throw mapped;

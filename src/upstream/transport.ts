@@ -57,22 +57,20 @@ export class Transport {
    * Sends one request. Resolves once the response headers arrive (any status); the caller reads
    * or discards the body. Rejects with UpstreamTimeoutError / UpstreamError when no response came.
    */
-  async send(provider: ProviderConfig, req: UpstreamHttpRequest, signal?: AbortSignal): Promise<UpstreamResponse> {
+  /**
+   * `abort` is the request's controller (aborted when the client goes away); the total timeout
+   * aborts the same controller, so one exchange costs one controller and one timer.
+   */
+  async send(provider: ProviderConfig, req: UpstreamHttpRequest, abort?: AbortController): Promise<UpstreamResponse> {
     const ep = this.endpoint(provider);
-    // One controller and one timer per exchange (AbortSignal.any/timeout cost far more per call):
-    // aborted by the caller's signal or when the total timeout passes, released when the body closes.
-    const controller = new AbortController();
+    const controller = abort ?? new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
     }, provider.totalTimeoutMs);
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const release = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
+    const release = () => clearTimeout(timer);
+    const signal = controller.signal;
     try {
       const res = await ep.pool.request({
         method: req.method,
@@ -87,7 +85,7 @@ export class Transport {
       return { status: res.statusCode, headers: res.headers, body: res.body, timedOut: () => timedOut };
     } catch (err) {
       release();
-      throw transportError(err, provider, timedOut, signal?.aborted ?? false);
+      throw transportError(err, provider, timedOut, signal.aborted && !timedOut);
     }
   }
 

@@ -57,6 +57,12 @@ const PROVIDER_SELECT = `SELECT p.id, p.kind, p.name, p.base_url AS "baseUrl", p
     FROM provider_keys k WHERE k.provider_id = p.id), '[]') AS keys
   FROM providers p`;
 
+function timeoutController(ms: number): AbortController {
+  const c = new AbortController();
+  setTimeout(() => c.abort(), ms).unref();
+  return c;
+}
+
 export function providerRoutes(gw: Gateway, changed: () => Promise<void>): Router {
   const r = Router();
 
@@ -149,7 +155,7 @@ export function providerRoutes(gw: Gateway, changed: () => Promise<void>): Route
       provider.keys.map(async (key) => {
         const t0 = performance.now();
         try {
-          const up = await gw.transport.send(provider, adapter.connectionCheck({ provider, key }), AbortSignal.timeout(15_000));
+          const up = await gw.transport.send(provider, adapter.connectionCheck({ provider, key }), timeoutController(15_000));
           const text = await up.body.text();
           const ok = up.status < 400;
           return {

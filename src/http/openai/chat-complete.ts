@@ -1,11 +1,11 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import type { ChatRequest, Usage } from '../../canonical/index.js';
 import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costHeaders, costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
 import type { Gateway } from '../../gateway.js';
 import type { Route } from '../../routing/route.js';
 import { sendChat } from '../../upstream/call.js';
-import { clientAbortSignal, type RequestContext } from '../context.js';
+import { clientAbortController, type RequestContext } from '../context.js';
 import { toGatewayError } from '../errors.js';
 import { recordAttempt } from './attempt.js';
 import { admitTarget } from '../../limits/steps.js';
@@ -19,7 +19,7 @@ export async function serveChat(gw: Gateway, ctx: RequestContext, route: Route, 
   const t0 = performance.now();
   let resp;
   try {
-    resp = await sendChat(gw.transport, target, chat, clientAbortSignal(res));
+    resp = await sendChat(gw.transport, target, chat, clientAbortController(res));
   } catch (err) {
     const e = toGatewayError(err);
     recordAttempt(ctx, target, t0, e.status, e);

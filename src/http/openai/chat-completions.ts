@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
+import type { RouteHandler } from '../route-handler.js';
 import { extractBearer } from '../../auth/api-keys.js';
 import { promptUpperBound, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { admitRequest } from '../../limits/steps.js';
@@ -19,7 +20,7 @@ import { parseChatCompletionRequest } from './parse-chat.js';
  * Whatever happens after authentication, the request is settled exactly once (on success in the
  * serve functions, on failure by the error middleware).
  */
-export function chatCompletions(gw: Gateway): RequestHandler {
+export function chatCompletions(gw: Gateway): RouteHandler {
   return async (req: Request, res: Response) => {
     const ctx = contextOf(res);
     ctx.endpoint = 'chat.completions';

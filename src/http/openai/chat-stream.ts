@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import type { ChatRequest, Usage } from '../../canonical/index.js';
 import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
@@ -6,7 +6,7 @@ import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import type { Route } from '../../routing/route.js';
 import { openChatStream, type ChatStream } from '../../upstream/call.js';
-import { clientAbortSignal, type RequestContext } from '../context.js';
+import { clientAbortController, type RequestContext } from '../context.js';
 import { toGatewayError } from '../errors.js';
 import { recordAttempt } from './attempt.js';
 import { admitTarget } from '../../limits/steps.js';
@@ -26,7 +26,7 @@ import { relayToOpenAIClient } from './stream-relay.js';
  */
 export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
   const target = await admitTarget(gw, ctx, route.deployments[0]!, tokenBudgetEstimate(chat));
-  const signal = clientAbortSignal(res);
+  const signal = clientAbortController(res);
   const t0 = performance.now();
   let upstream: ChatStream;
   try {

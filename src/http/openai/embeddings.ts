@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
+import type { RouteHandler } from '../route-handler.js';
 import { extractBearer } from '../../auth/api-keys.js';
 import type { EmbeddingsRequest } from '../../canonical/index.js';
 import { countTokens } from '../../credits/estimate.js';
@@ -9,7 +10,7 @@ import { resolveEmbeddingsRoute } from '../../routing/route.js';
 import { sendEmbeddings } from '../../upstream/call.js';
 import { readJsonBody } from '../body.js';
 import { parseTags } from '../tags.js';
-import { clientAbortSignal, contextOf } from '../context.js';
+import { clientAbortController, contextOf } from '../context.js';
 import { InvalidRequestError, toGatewayError } from '../errors.js';
 import { recordAttempt } from './attempt.js';
 import { admitRequest, admitTarget } from '../../limits/steps.js';
@@ -25,7 +26,7 @@ function inputUpperBound(req: EmbeddingsRequest): number {
 }
 
 /** POST /v1/embeddings — the same path as chat: auth, parse, route, hold, upstream, settle. */
-export function embeddings(gw: Gateway): RequestHandler {
+export function embeddings(gw: Gateway): RouteHandler {
   return async (req: Request, res: Response) => {
     const ctx = contextOf(res);
     ctx.endpoint = 'embeddings';
@@ -48,7 +49,7 @@ export function embeddings(gw: Gateway): RequestHandler {
     const t0 = performance.now();
     let resp;
     try {
-      resp = await sendEmbeddings(gw.transport, target, embReq, clientAbortSignal(res));
+      resp = await sendEmbeddings(gw.transport, target, embReq, clientAbortController(res));
     } catch (err) {
       const e = toGatewayError(err);
       recordAttempt(ctx, target, t0, e.status, e);

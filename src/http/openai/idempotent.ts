@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import type { Gateway } from '../../gateway.js';
 import { checkIdempotencyKey, claimIdempotencyKey } from '../../credits/idempotency.js';
 import type { IdempotencyOutcome } from '../../credits/service.js';
@@ -15,7 +15,7 @@ export async function answerFromIdempotencyKey(gw: Gateway, ctx: RequestContext,
   const header = req.headers['idempotency-key'];
   if (typeof header !== 'string') return false;
   const key = checkIdempotencyKey(header);
-  const hash = canonicalHash({ path: req.path, body });
+  const hash = canonicalHash({ path: (req.url ?? '').split('?')[0], body });
   const claim = await claimIdempotencyKey(gw.db, {
     accountId: ctx.principal!.accountId,
     key,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { ClientAbortedError } from '../../upstream/transport.js';
 import type { GatewayError } from '../errors.js';
 

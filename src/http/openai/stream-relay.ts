@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse as Response } from 'node:http';
 import { StreamAccumulator } from '../../canonical/accumulate.js';
 import type { StreamChunk } from '../../canonical/index.js';
 import type { ChatStream } from '../../upstream/call.js';

@@ -1,0 +1,20 @@
+import { projectPath } from '../../src/paths.js';
+import { runLoad } from '../load.js';
+import { cpuMs, spawnNode, waitForHttp } from '../procs.js';
+import { OUT, type BenchEnv } from '../setup.js';
+
+/** The bare pass-through on the gateway's core: this machine's ceiling for one proxy hop. */
+export async function passthroughBaseline(env: BenchEnv, durationS: number) {
+  const port = 18_081;
+  const proc = spawnNode(['--import', 'tsx', projectPath('bench', 'passthrough.ts')], { core: 0, env: { ...process.env, PORT: String(port), UPSTREAM: env.mockUrl }, logFile: `${OUT}/passthrough.log` });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/`).catch(() => undefined);
+    const body = JSON.stringify({ model: 'x', max_tokens: 200, messages: [{ role: 'user', content: 'Benchmark request [[reply:12]]' }] });
+    await runLoad({ url: `http://127.0.0.1:${port}/`, body, headers: {}, connections: 64, durationS: 2 });
+    const cpu0 = cpuMs(proc.pid);
+    const r = await runLoad({ url: `http://127.0.0.1:${port}/`, body, headers: {}, connections: 64, durationS });
+    return { ...r, cpuPerRequestMs: Math.round(((cpuMs(proc.pid) - cpu0) / Math.max(1, r.requests)) * 1000) / 1000 };
+  } finally {
+    await proc.stop();
+  }
+}

@@ -1,0 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateway.js';
+import { finishAdmissions } from '../limits/steps.js';
+import { requestFinished } from '../observability/request-end.js';
+import { attachContext, type RequestContext } from './context.js';
+import { renderError } from './error-middleware.js';
+import { ServiceUnavailableError } from './errors.js';
+
+/**
+ * The start of every API request, on the express routes and the hot routes alike: a request
+ * context, the shutdown gate (a 503 once shutdown began), in-flight counting, and the end of
+ * the request (limits released, one metrics record, one log line). Undefined when refused.
+ */
+export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse): RequestContext | undefined {
+  const ctx = attachContext(req, res);
+  if (gw.lifecycle.shuttingDown) {
+    res.setHeader('connection', 'close');
+    void renderError(gw, new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1), res);
+    return undefined;
+  }
+  gw.lifecycle.inflight++;
+  res.once('close', () => {
+    gw.lifecycle.inflight--;
+    finishAdmissions(ctx);
+    if (ctx.endpoint) requestFinished(gw, ctx, req.method ?? '', (req.url ?? '').split('?')[0]!);
+  });
+  return ctx;
+}

@@ -1,6 +1,7 @@
 import type { Authenticator } from './auth/authenticator.js';
 import type { CreditService } from './credits/service.js';
 import type { Limits } from './limits/admission.js';
+import type { ResponseCache } from './cache/response-cache.js';
 import type { Env } from './config/env.js';
 import type { ConfigStore } from './config/store.js';
 import type { Logger } from './observability/logger.js';
@@ -9,6 +10,8 @@ import type { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import type { SecretBox } from './store/secrets.js';
 import type { Transport } from './upstream/transport.js';
+import type { BreakerRegistry } from './upstream/breakers.js';
+import type { RetryPolicy } from './upstream/retry.js';
 
 /** Lifecycle flags read by /ready and the request path. */
 export interface Lifecycle {
@@ -34,8 +37,11 @@ export interface Gateway {
   auth: Authenticator;
   keys: KeyPicker;
   transport: Transport;
+  breakers: BreakerRegistry;
+  retry: RetryPolicy;
   credits: CreditService;
   limits: Limits;
+  cache: ResponseCache;
   lifecycle: Lifecycle;
   /** Readiness probes of the external dependencies; a failing one makes /ready answer 503. */
   probes: Record<string, () => Promise<void>>;

@@ -28,6 +28,9 @@ import { PgliteDb } from './store/pglite.js';
 import { createRedis } from './store/redis.js';
 import { SecretBox, sha256 } from './store/secrets.js';
 import { Transport } from './upstream/transport.js';
+import { BreakerRegistry } from './upstream/breakers.js';
+import { ResponseCache } from './cache/response-cache.js';
+import { MemoryCacheStore, RedisCacheStore } from './cache/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,12 +106,23 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     log,
     metrics,
     limits,
+    cache: new ResponseCache(
+      redis ? new RedisCacheStore(redis, env.REDIS_KEY_PREFIX, env.CACHE_MAX_ENTRIES) : new MemoryCacheStore(env.CACHE_MEMORY_BYTES),
+      { defaultTtlSeconds: env.CACHE_TTL_SECONDS, maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES, scope: env.CACHE_SCOPE, hitChargePercent: env.CACHE_HIT_CHARGE_PERCENT },
+      metrics,
+      log,
+    ),
     db,
     secrets,
     config,
     auth: new Authenticator(db, shared),
     keys: new KeyPicker(),
     transport: new Transport({ connections: env.UPSTREAM_CONNECTIONS }),
+    breakers: new BreakerRegistry(
+      { errorThresholdPercentage: env.BREAKER_ERROR_PERCENT, volumeThreshold: env.BREAKER_MIN_REQUESTS, resetTimeoutMs: env.BREAKER_RESET_MS, windowMs: env.BREAKER_WINDOW_MS },
+      metrics,
+    ),
+    retry: { maxRetries: env.RETRY_MAX, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS, maxWaitMs: env.RETRY_MAX_WAIT_MS, deadlineMs: env.RETRY_DEADLINE_MS },
     credits: new CreditService(db, log, { instanceId }),
     lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {
@@ -158,6 +172,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       await sync.stop();
       await shared.close();
       limitsRedis?.disconnect();
+      gw.breakers.shutdown();
       await gw.transport.close();
       await db.close();
       redis?.disconnect();

@@ -80,6 +80,34 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
   return undefined;
 }
 
+/**
+ * A hold of exactly `amount` (a priced cache hit): the answer is known, only its price is held.
+ * 402 when the account cannot pay it.
+ */
+export async function holdExact(gw: Gateway, ctx: RequestContext, amount: Micros): Promise<void> {
+  if (amount <= 0n) return;
+  const outcome = await gw.credits.placeHold({
+    requestId: ctx.id,
+    accountId: ctx.principal!.accountId,
+    terms: { prompt: amount * 1_000_000n, outPrice: 0n, mult: 10_000 },
+    maxOutput: 0,
+    minOutput: 0,
+    expiresInMs: 60_000 + gw.env.HOLD_GRACE_SECONDS * 1000,
+  });
+  if (!outcome.ok) {
+    throw new InsufficientCreditsError(`Insufficient credits: this answer costs ${formatCredits(amount)} credits, and the account has ${formatCredits(outcome.balance - outcome.held)} available.`);
+  }
+  ctx.hold = { amount: outcome.amount };
+  gw.lifecycle.unsettled++;
+}
+
+/** What a cache hit pays: the full cost × the hit charge percent, rounded up once. */
+export function cacheHitCost(ctx: RequestContext, usage: Usage, percent: number): Micros {
+  if (percent <= 0) return ZERO;
+  const full = costOfRequest(ctx, usage);
+  return ((full * BigInt(percent) + 99n) / 100n) as Micros;
+}
+
 /** The request was served by this model: it pays that model's price as of the request's start. */
 export function servedBy(gw: Gateway, ctx: RequestContext, model: ModelConfig): void {
   if (ctx.pricing?.modelAlias === model.alias) return;

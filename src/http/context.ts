@@ -6,6 +6,7 @@ import type { UpstreamTarget } from '../providers/types.js';
 import type { Pricing } from '../credits/pricing.js';
 import type { Micros } from '../credits/money.js';
 import type { Admission } from '../limits/admission.js';
+import type { CacheDecision } from '../cache/response-cache.js';
 
 /** One upstream attempt, as the request log and metrics see it. */
 export interface Attempt {
@@ -55,6 +56,10 @@ export class RequestContext {
   /** max_tokens after clamping to what the balance affords, when it was clamped. */
   clampedMaxTokens: number | undefined;
   cacheHit = false;
+  /** The cache step's decision (stored after a complete success when it allows). */
+  cache: CacheDecision | undefined;
+  /** Who served the answer that a cache hit replays. */
+  cachedFrom: { model: string; provider: string; upstreamModel: string } | undefined;
   tags: Record<string, string> | undefined;
   idempotency: { key: string; hash: string } | undefined;
   /** Set once the request has been settled (charged, logged); settling is done exactly once. */

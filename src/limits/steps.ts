@@ -1,6 +1,7 @@
 import type { Gateway } from '../gateway.js';
 import type { RequestContext } from '../http/context.js';
 import type { UpstreamTarget } from '../providers/types.js';
+import type { ProviderKeyConfig } from '../config/catalogue.js';
 import type { Deployment } from '../routing/route.js';
 
 /**
@@ -16,22 +17,29 @@ export async function admitRequest(gw: Gateway, ctx: RequestContext, est: { toke
 }
 
 /**
- * A deployment's upstream target: a provider key that is enabled and within its own quota (and
- * the user within the per-provider limit). A key at its quota is skipped for the next one;
- * when none is left, the quota's 429 propagates.
+ * A deployment's upstream target: a provider key that is enabled, not behind an open breaker,
+ * not in `avoid` (failed already in this request), and within its own quota (and the user
+ * within the per-provider limit). A key at its quota is skipped for the next one. Undefined when
+ * no key is usable now (all open or avoided); the quota's 429 when every key is at quota.
  */
-export async function admitTarget(gw: Gateway, ctx: RequestContext, d: Deployment, estTokens: number): Promise<UpstreamTarget> {
+export async function admitTarget(gw: Gateway, ctx: RequestContext, d: Deployment, estTokens: number, avoid?: ReadonlySet<string>): Promise<UpstreamTarget | undefined> {
   const p = ctx.principal!;
   const plan = gw.config.current.plans.get(p.planId);
-  const tried = new Set<string>();
+  const tried = new Set<string>(avoid);
+  const isOpen = (k: ProviderKeyConfig) => gw.breakers.isOpen(d.provider, k);
+  let quotaError: unknown;
   for (;;) {
-    const key = gw.keys.pick(d.provider, tried);
+    const key = gw.keys.pick(d.provider, tried, isOpen);
+    if (!key) {
+      if (quotaError) throw quotaError;
+      return undefined;
+    }
     try {
       ctx.admissions.push(await gw.limits.admitDeployment(p.userId, plan, d.provider, key, estTokens));
       return { provider: d.provider, model: d.model, key };
     } catch (err) {
       tried.add(key.id);
-      if (d.provider.keys.every((k) => !k.enabled || tried.has(k.id))) throw err;
+      quotaError = err;
     }
   }
 }

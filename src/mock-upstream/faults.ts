@@ -24,6 +24,8 @@ export interface FaultRule {
   model?: string;
   /** Substring the raw request body must contain. */
   match?: string;
+  /** The provider API key the request must carry (Authorization, x-api-key or x-goog-api-key). */
+  key?: string;
   /** How many matching requests the fault applies to (default 1; 0 = every one). */
   times?: number;
   fault: Fault;
@@ -45,9 +47,10 @@ export class FaultBook {
   }
 
   /** The first rule matching this request, consumed once. */
-  take(provider: string, model: string, rawBody: string): Fault | undefined {
+  take(provider: string, model: string, rawBody: string, key?: string): Fault | undefined {
     for (const r of this.rules) {
       if (r.provider && r.provider !== provider) continue;
+      if (r.key && r.key !== key) continue;
       if (r.model && r.model !== model) continue;
       if (r.match && !rawBody.includes(r.match)) continue;
       if (r.times !== 0) {

@@ -22,6 +22,13 @@ const SIMULATORS: Record<string, ProviderSimulator> = {
   mistral: mistralSimulator,
 };
 
+/** The API key a request carries, however its provider sends it. */
+function requestKey(headers: IncomingMessage['headers'], url: URL): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+  const h = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
+  return bearer ?? h('x-api-key') ?? h('x-goog-api-key') ?? url.searchParams.get('key') ?? undefined;
+}
+
 export interface RecordedRequest {
   provider: string;
   method: string;
@@ -93,7 +100,7 @@ export async function startMockUpstream(opts: MockOptions = {}): Promise<MockUps
       rawBody,
       body,
       res,
-      takeFault: (model) => faults.take(provider, model, rawBody),
+      takeFault: (model) => faults.take(provider, model, rawBody, requestKey(req.headers, url)),
       latencyMs: opts.latencyMs ?? 0,
     };
     await simulator(ex);

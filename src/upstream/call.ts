@@ -77,3 +77,19 @@ export async function openChatStream(transport: Transport, target: UpstreamTarge
     },
   };
 }
+
+/**
+ * Reads the stream's first chunk before anything is sent to the client, so a stream that fails
+ * at once can still be retried or failed over. The returned stream yields that chunk first.
+ */
+export async function peekFirst(stream: ChatStream): Promise<ChatStream> {
+  const it = stream.chunks();
+  const first = await it.next();
+  return {
+    target: stream.target,
+    async *chunks() {
+      if (!first.done) yield first.value;
+      yield* it;
+    },
+  };
+}

@@ -47,7 +47,7 @@ beforeAll(async () => {
   for (const model of Object.values(CHAT_MODELS)) {
     await h.client.chat.completions.create({ model, messages: [{ role: 'user', content: `hello ${model}` }] });
   }
-  await injectFault(h.mock, { provider: 'anthropic', fault: { type: 'status', status: 500 } });
+  await injectFault(h.mock, { provider: 'anthropic', times: 3, fault: { type: 'status', status: 500 } }); // the first try and both retries fail
   await h.client.chat.completions.create({ model: CHAT_MODELS.anthropic, messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
   browser = await launchBrowser();
 }, 120_000);
@@ -106,11 +106,20 @@ describe('every admin page, at laptop and phone width', () => {
 });
 
 describe('health page', () => {
-  it('explains an empty breaker list, and shows open, half-open and closed breakers', async () => {
+  it('explains an empty breaker list, shows the real breakers, and open, half-open and closed ones', async () => {
     const page = await signedInPage(browser.context, h.gw.url, h.gw.adminToken);
+    // An instance that has not called any provider yet reports no breakers.
+    await page.route('**/admin/api/health*', async (route) => {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), breakers: [] } });
+    });
     await open(page, '/health', 'Health');
     await page.getByText('No breakers reported').waitFor();
     expect(await page.locator('.stat', { hasText: 'Server error rate' }).locator('.stat-value').textContent()).not.toBe('0.0%');
+    // This gateway's real breakers: one per provider key it has called, all closed.
+    await page.unrouteAll();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('cell', { name: 'Closed' }).first().waitFor();
 
     const breakers: BreakerState[] = [
       { provider: 'openai', keyId: '1', keyLabel: 'primary', last4: '0001', state: 'closed', failures: 0, successes: 1840, inFlight: 3 },

@@ -259,16 +259,16 @@ describe('Anthropic provider through the OpenAI chat-completions API', () => {
   });
 
   it.each([
-    [529, 503, 'upstream_overloaded'],
-    [500, 502, 'upstream_server_error'],
-    [401, 502, 'upstream_auth_failed'],
-  ])('maps an upstream %i to %i %s', async (upstream, status, code) => {
-    fault({ fault: { type: 'status', status: upstream } });
+    [529, 503, 'upstream_overloaded', 3],
+    [500, 502, 'upstream_server_error', 3],
+    [401, 502, 'upstream_auth_failed', 1],
+  ])('maps an upstream %i to %i %s (retried when retrying can help)', async (upstream, status, code, attempts) => {
+    fault({ times: 0, fault: { type: 'status', status: upstream } }); // every retry fails too
     const err = await failure(client.chat.completions.create({ model, messages: user('Hi') }));
     expect(err.status).toBe(status);
     expect(err.code).toBe(code);
     expect(err.message).toContain('Anthropic:');
-    expect(sent()).toHaveLength(1);
+    expect(sent()).toHaveLength(attempts);
   });
 
   it("passes an upstream 429 on as a 429 with the provider's retry-after", async () => {

@@ -9,7 +9,8 @@ import { injectFault } from '../helpers/mock-control.js';
 let mock: MockUpstream;
 let gw: TestGateway;
 let key: string;
-useGatewayHarness({ env: { MAX_BODY_BYTES: '65536' } }, (h) => ({ mock, gw, key } = h));
+// Breakers are kept out of the way here (this file tests error mapping; breakers have their own tests).
+useGatewayHarness({ env: { MAX_BODY_BYTES: '65536', BREAKER_MIN_REQUESTS: '100000' } }, (h) => ({ mock, gw, key } = h));
 
 type ErrorBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 
@@ -135,7 +136,7 @@ describe('bad input gets a clear 4xx in the OpenAI error shape', () => {
 
 describe('upstream errors are mapped, never leaked raw', () => {
   it('upstream 500 → 502 upstream_error', async () => {
-    await injectFault(mock, { provider: 'openai', fault: { type: 'status', status: 500 } });
+    await injectFault(mock, { provider: 'openai', times: 3, fault: { type: 'status', status: 500 } });
     const r = await post('/v1/chat/completions', hello());
     expect(r.status).toBe(502);
     expect(r.body.error).toMatchObject({ type: 'upstream_error', code: 'upstream_server_error' });
@@ -150,14 +151,14 @@ describe('upstream errors are mapped, never leaked raw', () => {
   });
 
   it('a malformed upstream body → 502 upstream_malformed_response', async () => {
-    await injectFault(mock, { provider: 'openai', fault: { type: 'malformed' } });
+    await injectFault(mock, { provider: 'openai', times: 3, fault: { type: 'malformed' } });
     const r = await post('/v1/chat/completions', hello());
     expect(r.status).toBe(502);
     expect(r.body.error.code).toBe('upstream_malformed_response');
   });
 
   it('a connection reset → 502 upstream_connection_error', async () => {
-    await injectFault(mock, { provider: 'openai', fault: { type: 'reset' } });
+    await injectFault(mock, { provider: 'openai', times: 3, fault: { type: 'reset' } });
     const r = await post('/v1/chat/completions', hello());
     expect(r.status).toBe(502);
     expect(r.body.error.code).toBe('upstream_connection_error');

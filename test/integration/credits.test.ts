@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/credits/estimate.js';
-import { creditsToMicros, priceTokens } from '../../src/credits/money.js';
+import { creditsToMicros, formatCredits, priceTokens } from '../../src/credits/money.js';
 import type { MockUpstream } from '../../src/mock-upstream/server.js';
 import { CHAT_MODELS, createUserWithKey, EMBEDDING_MODELS, TEST_PRICE } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
@@ -115,14 +115,26 @@ describe('hold → settle', () => {
 
   it('charges nothing for a failed upstream call and releases the hold', async () => {
     const u = await user('1');
-    await injectFault(mock, { provider: 'openai', fault: { type: 'status', status: 500 } });
-    const err = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    await injectFault(mock, { provider: 'openai', match: 'always-500', times: 0, fault: { type: 'status', status: 500 } });
+    const err = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'always-500' }] }).catch((e) => e);
     expect(err.status).toBe(502);
-    expect(await requestRow(err.headers.get('x-request-id'))).toMatchObject({ status: 502, cost: '0', error_code: 'upstream_server_error' });
+    const failed = await requestRow(err.headers.get('x-request-id'));
+    expect(failed).toMatchObject({ status: 502, cost: '0', error_code: 'upstream_server_error' });
+    expect(failed.attempts.map((a: { status: number }) => a.status)).toEqual([502, 502, 502]);
     expect(await accountRow(u.accountId)).toEqual({ balance: '1000000', held: '0' });
     // The client retries and succeeds: charged once, for the success.
     await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
     expect(await usageCharges(u.accountId)).toHaveLength(1);
+  });
+
+  it('charges once for a request whose first attempt failed and whose retry succeeded', async () => {
+    const u = await user('1');
+    await injectFault(mock, { provider: 'openai', match: 'flaky-once', fault: { type: 'status', status: 500 } });
+    const { response } = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'flaky-once' }] }).withResponse();
+    const row = await requestRow(response.headers.get('x-request-id')!);
+    expect(row.attempts.map((a: { status: number; retryReason?: string }) => [a.status, a.retryReason ?? null])).toEqual([[502, '500'], [200, null]]);
+    expect(await usageCharges(u.accountId)).toHaveLength(1);
+    expect(response.headers.get('x-tollgate-cost')).toBe(formatCredits(cost(1, 4)));
   });
 
   it('charges the price in force when the request started, even if it changes mid-flight', async () => {
@@ -185,7 +197,7 @@ describe('streams', () => {
     expect(late).toMatchObject({ error_code: 'upstream_stream_cut', usage_estimated: true, completion_tokens: await countTokens('w1 w2 w3 ') });
     expect(BigInt(late.cost)).toBeGreaterThan(0n);
 
-    await injectFault(mock, { provider: 'openai', match: 'cut-early', fault: { type: 'cut_stream', afterEvents: 0 } });
+    await injectFault(mock, { provider: 'openai', match: 'cut-early', times: 0, fault: { type: 'cut_stream', afterEvents: 0 } });
     const before = await accountRow(u.accountId);
     expect(await readStream(u.client, 'cut-early [[reply:20]]')).toBeInstanceOf(OpenAI.APIError);
     await eventually(async () => (await db.query('SELECT 1 FROM requests WHERE account_id = $1 AND status = 502', [u.accountId])).length === 2);
@@ -229,7 +241,7 @@ describe('Idempotency-Key', () => {
 
   it('lets a failed first request be retried with the same key', async () => {
     const u = await user('1');
-    await injectFault(mock, { provider: 'openai', match: 'flaky-idem', fault: { type: 'status', status: 503 } });
+    await injectFault(mock, { provider: 'openai', match: 'flaky-idem', times: 3, fault: { type: 'status', status: 503 } });
     const opts = { headers: { 'Idempotency-Key': 'retry-me' } };
     const fail = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'flaky-idem' }] }, opts).catch((e) => e);
     expect(fail.status).toBe(503);

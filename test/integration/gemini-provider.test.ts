@@ -240,7 +240,7 @@ describe('Gemini through the gateway (openai SDK → gateway → mock Gemini)', 
     [503, 503, 'upstream_unavailable'],
     [500, 502, 'upstream_server_error'],
   ])('answers an upstream %i with %i', async (upstream, status, code) => {
-    mock.faults.add({ provider: 'gemini', fault: { type: 'status', status: upstream } });
+    mock.faults.add({ provider: 'gemini', times: 0, fault: { type: 'status', status: upstream } }); // every retry fails too
     const err = await failure(ask('hi'));
     expect(err).toMatchObject({ status, code });
     expect(err.message).toContain('Gemini:');

@@ -106,10 +106,10 @@ describe('Mistral provider through the OpenAI ingress', () => {
     expect(lastBody().encoding_format).toBeUndefined();
   });
 
-  it('maps a Mistral 429 with retry-after', async () => {
-    await injectFault(mock, { provider: 'mistral', fault: { type: 'status', status: 429, retryAfter: 3 } });
+  it('returns a Mistral 429 whose Retry-After is longer than the gateway waits, with that Retry-After', async () => {
+    await injectFault(mock, { provider: 'mistral', fault: { type: 'status', status: 429, retryAfter: 30 } });
     const err = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(err.headers.get('retry-after')).toBe('3');
+    expect(err.headers.get('retry-after')).toBe('30');
   });
 });

@@ -27,7 +27,6 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
   r.use(statsAdminRoutes(gw));
-  // Breakers arrive with upstream failure handling; until then none are tripped.
-  r.use(healthAdminRoutes(gw, () => []));
+  r.use(healthAdminRoutes(gw, () => gw.breakers.snapshot().map((b) => ({ ...b, inFlight: gw.keys.inFlight(b.keyId) }))));
   return r;
 }

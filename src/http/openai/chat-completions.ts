@@ -11,6 +11,7 @@ import { parseTags } from '../tags.js';
 import { contextOf } from '../context.js';
 import { serveChat } from './chat-complete.js';
 import { serveChatStream } from './chat-stream.js';
+import { answerFromCache } from './cached.js';
 import { answerFromIdempotencyKey } from './idempotent.js';
 import { parseChatCompletionRequest } from './parse-chat.js';
 
@@ -32,6 +33,7 @@ export function chatCompletions(gw: Gateway): RouteHandler {
     ctx.stream = chat.stream;
     const route = resolveChatRoute(gw.config.current, chat); //                404 / 400
     await admitRequest(gw, ctx, { tokens: tokenBudgetEstimate(chat), stream: chat.stream }); // 429
+    if (await answerFromCache(gw, ctx, route, chat, req, res)) return; //      cache hit
     if (await answerFromIdempotencyKey(gw, ctx, req, res, body, chat.stream)) return; // 409 / replay
     const clamp = await holdCredits(gw, ctx, route, {
       promptUpperBound: promptUpperBound(chat),

@@ -5,11 +5,9 @@ import { costOfRequest, servedBy, settleRequest } from '../../credits/metering.j
 import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import type { Route } from '../../routing/route.js';
-import { openChatStream, type ChatStream } from '../../upstream/call.js';
+import { openChatStream, peekFirst } from '../../upstream/call.js';
+import { callWithFailover } from '../../upstream/failover.js';
 import { clientAbortController, type RequestContext } from '../context.js';
-import { toGatewayError } from '../errors.js';
-import { recordAttempt } from './attempt.js';
-import { admitTarget } from '../../limits/steps.js';
 import { idempotencyOutcome } from './idempotent.js';
 import { renderUsageChunk } from './render.js';
 import { responseAsSse } from './replay.js';
@@ -25,17 +23,12 @@ import { relayToOpenAIClient } from './stream-relay.js';
  * - the upstream died mid-way: what reached the client, or nothing if nothing did.
  */
 export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: Route, chat: ChatRequest, res: Response): Promise<void> {
-  const target = await admitTarget(gw, ctx, route.deployments[0]!, tokenBudgetEstimate(chat));
-  const signal = clientAbortController(res);
+  const abort = clientAbortController(res);
   const t0 = performance.now();
-  let upstream: ChatStream;
-  try {
-    upstream = await openChatStream(gw.transport, target, chat, signal);
-  } catch (err) {
-    const e = toGatewayError(err);
-    recordAttempt(ctx, target, t0, e.status, e);
-    throw e;
-  }
+  // Retries and fallbacks stop once the first chunk is in hand: nothing has reached the client yet.
+  const { value: upstream, target } = await callWithFailover(gw, ctx, route, tokenBudgetEstimate(chat), abort, async (t) =>
+    peekFirst(await openChatStream(gw.transport, t, chat, abort)),
+  );
   ctx.served = target;
   servedBy(gw, ctx, target.model);
   res.writeHead(200, { ...SSE_HEADERS, ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id });
@@ -46,24 +39,27 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
   const received = outcome.received;
   let billable: Usage | undefined;
   if (outcome.error) {
-    recordAttempt(ctx, target, t0, outcome.error.status, outcome.error);
+    noteStreamEnd(ctx, outcome.error.status, outcome.error.code ?? outcome.error.message);
     ctx.status = outcome.error.status;
     ctx.errorCode = outcome.error.code ?? undefined;
     // Only what reached the client is billed, and never the error text itself.
     billable = outcome.delivered ? await estimateUsage(chat, received.generatedText()) : undefined;
   } else if (outcome.clientGone) {
-    recordAttempt(ctx, target, t0, 499, 'client_disconnected');
+    noteStreamEnd(ctx, 499, 'client_disconnected');
     ctx.status = 499;
     ctx.errorCode = 'client_disconnected';
     billable = received.usage ?? (await estimateUsage(chat, received.generatedText()));
   } else {
-    recordAttempt(ctx, target, t0, 200);
     billable = received.usage ?? (await estimateUsage(chat, received.generatedText()));
   }
   ctx.usage = billable;
 
   const cost = costOfRequest(ctx, billable);
   const ok = !outcome.error && !outcome.clientGone;
+  // Only a stream that finished cleanly, every choice with its finish reason, is worth replaying.
+  if (ok && billable && received.complete && ctx.cache?.store) {
+    void gw.cache.save(ctx.cache, { response: received.response(), usage: billable, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() });
+  }
   const stored = ok ? responseAsSse(received.response(), ident, chat.includeUsage ? billable : undefined) : '';
   const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, ok, stored, { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id }));
   if (outcome.clientGone) return;
@@ -76,5 +72,14 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
     endSseWithDone(res);
   } catch {
     // The client left while the stream was being finished; the request is settled already.
+  }
+}
+
+/** The stream that was served ended badly after it began: the served attempt's record says how. */
+function noteStreamEnd(ctx: RequestContext, status: number, error: string): void {
+  const served = ctx.attempts.at(-1);
+  if (served) {
+    served.status = status;
+    served.error = error;
   }
 }

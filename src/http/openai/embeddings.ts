@@ -11,9 +11,9 @@ import { sendEmbeddings } from '../../upstream/call.js';
 import { readJsonBody } from '../body.js';
 import { parseTags } from '../tags.js';
 import { clientAbortController, contextOf } from '../context.js';
-import { InvalidRequestError, toGatewayError } from '../errors.js';
-import { recordAttempt } from './attempt.js';
-import { admitRequest, admitTarget } from '../../limits/steps.js';
+import { InvalidRequestError } from '../errors.js';
+import { admitRequest } from '../../limits/steps.js';
+import { callWithFailover } from '../../upstream/failover.js';
 import { answerFromIdempotencyKey, idempotencyOutcome } from './idempotent.js';
 import { parseEmbeddingsRequest } from './parse-embeddings.js';
 import { renderEmbeddings } from './render.js';
@@ -45,18 +45,8 @@ export function embeddings(gw: Gateway): RouteHandler {
     if (await answerFromIdempotencyKey(gw, ctx, req, res, body, false)) return;
     await holdCredits(gw, ctx, route, { promptUpperBound: inputUpperBound(embReq), maxTokensPerChoice: 0, choices: 1 });
 
-    const target = await admitTarget(gw, ctx, deployment, estTokens);
-    const t0 = performance.now();
-    let resp;
-    try {
-      resp = await sendEmbeddings(gw.transport, target, embReq, clientAbortController(res));
-    } catch (err) {
-      const e = toGatewayError(err);
-      recordAttempt(ctx, target, t0, e.status, e);
-      throw e;
-    }
-    ctx.upstreamMs = performance.now() - t0;
-    recordAttempt(ctx, target, t0, 200);
+    const abort = clientAbortController(res);
+    const { value: resp, target } = await callWithFailover(gw, ctx, route, estTokens, abort, (t) => sendEmbeddings(gw.transport, t, embReq, abort));
     if (resp.usage.promptTokens === 0 && embReq.input.length > 0) {
       resp.usage = { promptTokens: await countTokens(embReq.input.join('\n')), estimated: true };
     }

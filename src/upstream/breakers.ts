@@ -1,0 +1,102 @@
+import CircuitBreaker from 'opossum';
+import type { ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
+import type { BreakerState } from '../http/admin/health.js';
+import { UpstreamError } from '../http/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+
+export interface BreakerOptions {
+  /** Failure percentage over the rolling window that opens a breaker. */
+  errorThresholdPercentage: number;
+  /** Fewest attempts in the window before a breaker may open. */
+  volumeThreshold: number;
+  /** How long an open breaker waits before letting one probe through (half-open). */
+  resetTimeoutMs: number;
+  /** Length of the rolling window. */
+  windowMs: number;
+}
+
+/**
+ * Errors that say nothing about the deployment's health (the request itself was bad, or the
+ * client went away) do not count against a breaker.
+ */
+function notAFailure(err: unknown): boolean {
+  return !(err instanceof UpstreamError) || !err.retryable;
+}
+
+type Runner = <T>(attempt: () => Promise<T>) => Promise<T>;
+
+/**
+ * One opossum circuit breaker per deployment (provider + key), in this instance's memory. An
+ * open breaker is skipped by key selection; after resetTimeoutMs one attempt probes it
+ * (half-open) and closes it on success.
+ */
+export class BreakerRegistry {
+  private readonly breakers = new Map<string, { breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; provider: ProviderConfig; key: ProviderKeyConfig }>();
+
+  constructor(
+    private readonly opts: BreakerOptions,
+    private readonly metrics: Metrics,
+  ) {}
+
+  private entry(provider: ProviderConfig, key: ProviderKeyConfig) {
+    const id = `${provider.id}:${key.id}`;
+    let e = this.breakers.get(id);
+    if (!e) {
+      const breaker = new CircuitBreaker(async (attempt: () => Promise<unknown>) => attempt(), {
+        timeout: false,
+        errorThresholdPercentage: this.opts.errorThresholdPercentage,
+        volumeThreshold: this.opts.volumeThreshold,
+        resetTimeout: this.opts.resetTimeoutMs,
+        rollingCountTimeout: this.opts.windowMs,
+        rollingCountBuckets: 10,
+        errorFilter: notAFailure,
+      });
+      const gauge = this.metrics.breakerState.labels(provider.id, key.id);
+      gauge.set(0);
+      breaker.on('open', () => gauge.set(2));
+      breaker.on('halfOpen', () => gauge.set(1));
+      breaker.on('close', () => gauge.set(0));
+      e = { breaker, provider, key };
+      this.breakers.set(id, e);
+    } else {
+      e.provider = provider;
+      e.key = key;
+    }
+    return e;
+  }
+
+  /** Whether the deployment may be tried now (closed, or half-open waiting for its probe). */
+  isOpen(provider: ProviderConfig, key: ProviderKeyConfig): boolean {
+    const e = this.breakers.get(`${provider.id}:${key.id}`);
+    return e !== undefined && e.breaker.opened && !e.breaker.halfOpen;
+  }
+
+  /** Runs one attempt through the deployment's breaker. */
+  runner(provider: ProviderConfig, key: ProviderKeyConfig): Runner {
+    const { breaker } = this.entry(provider, key);
+    return <T>(attempt: () => Promise<T>) => breaker.fire(attempt) as Promise<T>;
+  }
+
+  snapshot(): BreakerState[] {
+    return [...this.breakers.values()].map(({ breaker, provider, key }) => ({
+      provider: provider.id,
+      keyId: key.id,
+      keyLabel: key.label,
+      last4: key.last4,
+      state: breaker.halfOpen ? 'half_open' : breaker.opened ? 'open' : 'closed',
+      failures: breaker.stats.failures,
+      successes: breaker.stats.successes,
+      inFlight: 0,
+    }));
+  }
+
+  shutdown(): void {
+    for (const { breaker } of this.breakers.values()) breaker.shutdown();
+    this.breakers.clear();
+  }
+}
+
+/** opossum's rejection while open, so callers can tell it from an upstream error. */
+export function isBreakerOpen(err: unknown): boolean {
+  return (err as { code?: string })?.code === 'EOPENBREAKER';
+}

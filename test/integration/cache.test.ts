@@ -1,0 +1,152 @@
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { creditsToMicros } from '../../src/credits/money.js';
+import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
+import type { TestDatabase } from '../helpers/db.js';
+import type { TestGateway } from '../helpers/gateway.js';
+import { useGatewayHarness } from '../helpers/harness.js';
+import { eventually } from '../helpers/invariants.js';
+import { injectFault } from '../helpers/mock-control.js';
+
+let db: TestDatabase;
+let mock: MockUpstream;
+let gw: TestGateway;
+let client: OpenAI;
+let key: string;
+useGatewayHarness({}, (h) => ({ db, mock, gw, client, key } = h));
+
+const model = CHAT_MODELS.openai;
+let n = 0;
+/** A prompt no other test uses, so entries never collide across tests. */
+const fresh = (label: string) => `${label} #${++n} ${Math.random().toString(36).slice(2, 6)}`;
+const upstreamCalls = (content: string) => mock.requests.filter((r) => JSON.stringify(r.body).includes(content)).length;
+
+async function ask(content: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, c = client) {
+  const { data, response } = await c.chat.completions.create({ model, temperature: 0, messages: [{ role: 'user', content }], ...extra } as never, { headers }).withResponse();
+  return { data: data as unknown as OpenAI.ChatCompletion, cache: response.headers.get('x-cache'), cost: response.headers.get('x-tollgate-cost'), id: response.headers.get('x-request-id')! };
+}
+
+describe('response cache', () => {
+  it('answers a repeated deterministic request from the cache, free, and records the hit', async () => {
+    const p = fresh('cache me');
+    const a = await ask(p);
+    const b = await ask(p);
+    expect([a.cache, b.cache]).toEqual(['MISS', 'HIT']);
+    expect(b.data).toEqual(a.data);
+    expect(b.cost).toBe('0.000000');
+    expect(upstreamCalls(p)).toBe(1);
+    const row = await eventually(async () => (await db.query<{ cache_hit: boolean; cost: string; served_model: string }>('SELECT cache_hit, cost::text, served_model FROM requests WHERE id = $1', [b.id]))[0]);
+    expect(row).toEqual({ cache_hit: true, cost: '0', served_model: model });
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/tollgate_cache_requests_total\{model="gpt-4o-mini",result="hit"\} [1-9]/);
+  });
+
+  it('keys on the canonical request: JSON key order does not matter, tools and response format do', async () => {
+    const p = fresh('order');
+    const post = (body: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }).then((r) => r.headers.get('x-cache'));
+    expect(await post(`{"model":"${model}","temperature":0,"messages":[{"role":"user","content":"${p}"}]}`)).toBe('MISS');
+    expect(await post(`{"messages":[{"content":"${p}","role":"user"}],"temperature":0,"model":"${model}"}`)).toBe('HIT');
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
+    expect((await ask(p, { tools })).cache).toBe('MISS');
+    expect((await ask(p, { response_format: { type: 'json_object' } })).cache).toBe('MISS');
+    expect((await ask(p, { max_tokens: 50 })).cache).toBe('MISS');
+    expect((await ask(p, { tools })).cache).toBe('HIT');
+  });
+
+  it('skips non-deterministic requests unless the caller opts in', async () => {
+    const p = fresh('creative');
+    const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: p }] }).withResponse();
+    expect(r.response.headers.get('x-cache')).toBe('BYPASS');
+    expect((await ask(p, { temperature: 0.9 }, { 'x-tollgate-cache': 'force' })).cache).toBe('MISS');
+    expect((await ask(p, { temperature: 0.9 }, { 'x-tollgate-cache': 'force' })).cache).toBe('HIT');
+  });
+
+  it('Cache-Control: no-cache bypasses the lookup; no-store keeps the answer out', async () => {
+    const p = fresh('cc');
+    await ask(p);
+    expect((await ask(p, {}, { 'cache-control': 'no-cache' })).cache).toBe('MISS');
+    expect(upstreamCalls(p)).toBe(2);
+    const q = fresh('nostore');
+    expect((await ask(q, {}, { 'cache-control': 'no-store' })).cache).toBe('BYPASS');
+    expect((await ask(q)).cache).toBe('MISS');
+  });
+
+  it('replays a cached answer as a stream, and a streamed answer as JSON', async () => {
+    const p = fresh('replay');
+    const first = await ask(`${p} [[reply:6]]`);
+    const s = await client.chat.completions.create({ model, temperature: 0, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: `${p} [[reply:6]]` }] }).withResponse();
+    expect(s.response.headers.get('x-cache')).toBe('HIT');
+    let text = '';
+    let last: any;
+    for await (const c of s.data) {
+      text += c.choices[0]?.delta.content ?? '';
+      last = c;
+    }
+    expect(text).toBe(first.data.choices[0]!.message.content);
+    expect(last.usage).toMatchObject({ completion_tokens: 6 });
+    expect(last.x_tollgate).toMatchObject({ cost: '0.000000', cache: 'HIT' });
+
+    const q = fresh('streamed first');
+    const streamed = await client.chat.completions.stream({ model, temperature: 0, messages: [{ role: 'user', content: q }] }).finalChatCompletion();
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await ask(q);
+    expect(again.cache).toBe('HIT');
+    expect(again.data.choices[0]!.message.content).toBe(streamed.choices[0]!.message.content);
+  });
+
+  it('never stores an error or a cut stream', async () => {
+    const p = fresh('broken');
+    await injectFault(mock, { provider: 'openai', match: p, times: 3, fault: { type: 'status', status: 500 } });
+    await ask(p).catch(() => undefined);
+    expect((await ask(p)).cache).toBe('MISS');
+
+    const q = fresh('cut');
+    await injectFault(mock, { provider: 'openai', match: q, fault: { type: 'cut_stream', afterEvents: 3 } });
+    await (async () => {
+      for await (const _ of await client.chat.completions.create({ model, temperature: 0, stream: true, messages: [{ role: 'user', content: `${q} [[reply:10]]` }] }));
+    })().catch(() => undefined);
+    expect((await ask(`${q} [[reply:10]]`)).cache).toBe('MISS');
+  });
+
+  it('is scoped per account', async () => {
+    const p = fresh('mine');
+    await ask(p);
+    const other = await createUserWithKey(gw, { credits: '1' });
+    const c2 = new OpenAI({ apiKey: other.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    expect((await ask(p, {}, {}, c2)).cache).toBe('MISS');
+    expect((await ask(p, {}, {}, c2)).cache).toBe('HIT');
+  });
+
+  it('honours the model cache TTL, and a TTL of 0 turns caching off for the model', async () => {
+    await gw.admin('POST', '/models', { alias: 'short-ttl', providerId: 'openai', upstreamModel: 'gpt-short', contextWindow: 1000, maxOutputTokens: 100, cacheTtlSeconds: 1, price: { inputPerMtok: '1', outputPerMtok: '1' } });
+    await gw.admin('POST', '/models', { alias: 'no-cache', providerId: 'openai', upstreamModel: 'gpt-nocache', contextWindow: 1000, maxOutputTokens: 100, cacheTtlSeconds: 0, price: { inputPerMtok: '1', outputPerMtok: '1' } });
+    const p = fresh('ttl');
+    expect((await ask(p, { model: 'short-ttl' })).cache).toBe('MISS');
+    expect((await ask(p, { model: 'short-ttl' })).cache).toBe('HIT');
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect((await ask(p, { model: 'short-ttl' })).cache).toBe('MISS');
+    expect((await ask(p, { model: 'no-cache' })).cache).toBe('BYPASS');
+  });
+});
+
+describe('cache hit charge policy', () => {
+  it('charges the configured share of the full price for a hit (here 50%, rounded up once)', async () => {
+    // A gateway of its own with CACHE_HIT_CHARGE_PERCENT=50, on the same database.
+    const { startTestGateway } = await import('../helpers/gateway.js');
+    const half = await startTestGateway({ databaseUrl: db.url, env: { CACHE_HIT_CHARGE_PERCENT: '50' } });
+    try {
+      const c = new OpenAI({ apiKey: key, baseURL: `${half.url}/v1`, maxRetries: 0 });
+      const p = fresh('half price');
+      const a = await ask(p, {}, {}, c);
+      const b = await ask(p, {}, {}, c);
+      expect(b.cache).toBe('HIT');
+      const full = creditsToMicros(a.cost!);
+      expect(full).toBeGreaterThan(0n);
+      expect(creditsToMicros(b.cost!)).toBe((full + 1n) / 2n);
+    } finally {
+      await half.close();
+    }
+  });
+});

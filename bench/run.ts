@@ -3,6 +3,8 @@ import { cpus, totalmem } from 'node:os';
 import { canPin } from './procs.js';
 import { writeReport } from './report.js';
 import { passthroughBaseline } from './scenarios/baseline.js';
+import { admissionBench } from './scenarios/admission.js';
+import { cacheHits, failover } from './scenarios/cache-failover.js';
 import { creditsBench } from './scenarios/credits.js';
 import { concurrentStreams } from './scenarios/streams-memory.js';
 import { nonStreaming, streaming } from './scenarios/throughput.js';
@@ -33,6 +35,9 @@ try {
   await step('nonStreaming', () => nonStreaming(env, seconds));
   await step('streaming', () => streaming(env, seconds));
   await step('concurrentStreams', () => concurrentStreams(env, 1000));
+  await step('cache', () => cacheHits(env, seconds));
+  await step('failover', () => failover(env, seconds));
+  await step('admission', () => admissionBench(env, seconds));
   await step('credits', () => creditsBench(env.dbUrl, seconds));
 } finally {
   await env.stop();

@@ -123,7 +123,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       metrics,
     ),
     retry: { maxRetries: env.RETRY_MAX, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS, maxWaitMs: env.RETRY_MAX_WAIT_MS, deadlineMs: env.RETRY_DEADLINE_MS },
-    credits: new CreditService(db, log, { instanceId }),
+    credits: new CreditService(db, log, { instanceId, maxInFlight: env.CREDIT_BATCHES_IN_FLIGHT }),
     lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {
       postgres: async () => {

@@ -47,6 +47,7 @@ export interface Env {
   HOLD_GRACE_SECONDS: number;
   SWEEP_INTERVAL_MS: number;
   IDEMPOTENCY_RETENTION_SECONDS: number;
+  CREDIT_BATCHES_IN_FLIGHT: number;
 }
 
 export class EnvError extends Error {
@@ -63,7 +64,7 @@ const validate = ajv.compile(schema);
  * Reads the variables the schema names from `source`, applies defaults and coerces numbers and
  * booleans. Throws EnvError naming the first bad variable.
  */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function loadEnv(source: NodeJS.ProcessEnv = process.env, opts: { serving?: boolean } = {}): Env {
   const picked: Record<string, unknown> = {};
   for (const name of Object.keys(schema.properties)) {
     const value = source[name];
@@ -76,6 +77,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new EnvError(variable, `Invalid environment variable ${variable}: ${err?.message ?? 'invalid'}${shown}`);
   }
   const env = picked as unknown as Env;
+  // Secrets the server needs; tools that only touch the schema (npm run migrate) do without.
+  if (opts.serving === false) return env;
   if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
     throw new EnvError('ENCRYPTION_KEY', 'Invalid environment variable ENCRYPTION_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
   }

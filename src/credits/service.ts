@@ -119,7 +119,7 @@ export class CreditService {
     private readonly log: Logger,
     private readonly opts: CreditServiceOptions,
   ) {
-    const batch = { maxBatch: opts.maxBatch ?? 200, maxInFlight: opts.maxInFlight ?? 3 };
+    const batch = { maxBatch: opts.maxBatch ?? 200, maxInFlight: opts.maxInFlight ?? 1 };
     this.holdBatcher = new Batcher((items) => this.runHolds(items), batch);
     this.settleBatcher = new Batcher((items) => this.runSettles(items), batch);
   }

@@ -10,7 +10,7 @@ import { ConflictError, GatewayError, InvalidRequestError } from '../http/errors
 
 export type Claim =
   | { kind: 'claimed' }
-  | { kind: 'replay'; status: number; body: string; headers: Record<string, string>; stream: boolean };
+  | { kind: 'replay'; status: number; body: string; headers: Record<string, string>; stream: boolean; requestId: string };
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 
@@ -24,6 +24,7 @@ export function checkIdempotencyKey(key: string): string {
 interface Row {
   state: 'running' | 'done';
   request_hash: string;
+  request_id: string;
   stream: boolean;
   response_status: number | null;
   response_body: string | null;
@@ -45,7 +46,7 @@ export async function claimIdempotencyKey(
     if (inserted.rowCount === 1) return { kind: 'claimed' };
 
     const { rows } = await db.query<Row>(
-      `SELECT state, request_hash, stream, response_status, response_body, response_headers, (expires_at < now()) AS stale
+      `SELECT state, request_hash, request_id, stream, response_status, response_body, response_headers, (expires_at < now()) AS stale
          FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
       [c.accountId, c.key],
     );
@@ -58,7 +59,7 @@ export async function claimIdempotencyKey(
       });
     }
     if (row.state === 'done') {
-      return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body ?? '', headers: row.response_headers ?? {}, stream: row.stream };
+      return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body ?? '', headers: row.response_headers ?? {}, stream: row.stream, requestId: row.request_id };
     }
     if (!row.stale) throw new ConflictError('A request with this Idempotency-Key is still in progress; retry when it has finished.', 'idempotency_key_in_progress');
     // The first attempt's instance died: take the claim over.

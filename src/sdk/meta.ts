@@ -5,8 +5,8 @@
  */
 export interface TollgateMeta {
   /**
-   * The gateway's request id (x-request-id); look it up later with `tollgate.request(id)`. A replay
-   * is not a new request: its id has no record (the first call's id is not reported).
+   * The id of the gateway's record of this call; look it up later with `tollgate.request(id)`. A
+   * replay is not a new request: this is the first call's id (x-tollgate-original-request-id).
    */
   requestId: string | null;
   /** The catalogue model that served the call (x-tollgate-model). */
@@ -15,7 +15,7 @@ export interface TollgateMeta {
   provider: string | null;
   /**
    * Credits charged, as an exact decimal string ("0.000015"). On a replay (`replayed`) nothing
-   * new was charged and this is the first call's cost when the gateway reports it.
+   * new was charged and this is what the first call cost.
    */
   cost: string | null;
   /** The account balance after the charge (null on replays, and for streams until they end). */
@@ -41,7 +41,7 @@ export type WithTollgate<T> = T & { readonly tollgate: TollgateMeta };
 export function metaFromHeaders(headers: Headers): TollgateMeta {
   const clamped = headers.get('x-tollgate-max-tokens-clamped');
   return {
-    requestId: headers.get('x-request-id'),
+    requestId: headers.get('x-tollgate-original-request-id') ?? headers.get('x-request-id'),
     model: headers.get('x-tollgate-model'),
     provider: headers.get('x-tollgate-provider'),
     cost: headers.get('x-tollgate-cost'),

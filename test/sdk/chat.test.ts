@@ -104,7 +104,8 @@ describe('Idempotency-Key', () => {
     const again = await tg.chat.completions.create({ model, messages: hello }, { idempotencyKey: 'order-42' });
     expect(again).toEqual(first);
     expect(first.tollgate.replayed).toBe(false);
-    expect(again.tollgate).toMatchObject({ replayed: true, cost: '0.000015' });
+    expect(again.tollgate).toMatchObject({ replayed: true, cost: '0.000015', balance: null, requestId: first.tollgate.requestId });
+    expect(await tg.request(again.tollgate.requestId!)).toMatchObject({ id: first.tollgate.requestId });
     expect(await tg.credits()).toMatchObject({ balance: '0.999985', held: '0.000000' });
     expect((await tg.usage()).totals).toMatchObject({ requests: 1, cost: '0.000015' });
   });
@@ -120,7 +121,8 @@ describe('Idempotency-Key', () => {
     const first = await read();
     const again = await read();
     expect(again.text).toBe(first.text);
-    expect(again.meta.replayed).toBe(true);
+    expect(again.meta).toMatchObject({ replayed: true, cost: first.meta.cost, balance: null, requestId: first.meta.requestId });
+    expect(first.meta.cost).toMatch(/^0\.0000\d\d$/);
     expect((await tg.credits()).balance).toBe(first.meta.balance);
   });
 

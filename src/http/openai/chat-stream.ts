@@ -60,8 +60,11 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
   if (ok && billable && received.complete && ctx.cache?.store) {
     void gw.cache.save(ctx.cache, { response: received.response(), usage: billable, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() });
   }
-  const stored = ok ? responseAsSse(received.response(), ident, chat.includeUsage ? billable : undefined) : '';
-  const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, ok, stored, { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id }));
+  // A replay reports what the first call cost (no balance: it would be stale by then).
+  const replayExtra = { x_tollgate: { cost: formatCredits(cost), balance: null, estimated: billable?.estimated === true } };
+  const stored = ok ? responseAsSse(received.response(), ident, chat.includeUsage ? billable : undefined, replayExtra) : '';
+  const replayHeaders = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id, 'x-tollgate-cost': formatCredits(cost) };
+  const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, ok, stored, replayHeaders));
   if (outcome.clientGone) return;
   if (outcome.error) return endSseWithError(res, outcome.error);
   try {

@@ -31,6 +31,8 @@ export async function answerFromIdempotencyKey(gw: Gateway, ctx: RequestContext,
   // A replay costs nothing and is not a new request: no hold, no ledger entry, no request row.
   ctx.settled = true;
   res.setHeader('idempotent-replayed', 'true');
+  // This request has no record of its own: name the one that does (GET /v1/requests/{id}).
+  res.setHeader('x-tollgate-original-request-id', claim.requestId);
   for (const [k, v] of Object.entries(claim.headers)) res.setHeader(k, v);
   if (claim.stream) {
     res.writeHead(claim.status, SSE_HEADERS);

@@ -42,3 +42,20 @@ describe('environment', () => {
     expect(out.trim()).toBe('tollgate: Invalid environment variable PORT: must be integer (got "nope")');
   });
 });
+
+describe('README configuration table', () => {
+  it('documents every variable of the schema, with its default', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('| Variable | Default | Meaning |'), readme.indexOf('## Deploying'));
+    const schema = JSON.parse(readFileSync(new URL('../../../config-schema/env.schema.json', import.meta.url), 'utf8')) as {
+      properties: Record<string, { default?: unknown }>;
+    };
+    const rows = table.split('\n').filter((l) => l.startsWith('| `'));
+    for (const [name, prop] of Object.entries(schema.properties)) {
+      const row = rows.find((r) => r.split('|')[1]!.includes(`\`${name}\``));
+      expect(row, `README lacks ${name}`).toBeDefined();
+      if (prop.default !== undefined && name !== 'SEED_FILE') expect(row!.split('|')[2], `README default of ${name}`).toContain(`\`${String(prop.default)}\``);
+    }
+  });
+});

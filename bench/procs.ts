@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, createWriteStream } from 'node:fs';
+import { readFileSync, readdirSync, createWriteStream } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 /** Whether `taskset` can pin processes to cores here. */
@@ -65,4 +65,52 @@ export function cpuMs(pid: number): number {
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
+}
+
+/** Busy and total CPU ticks of the whole machine (all cores), from /proc/stat. */
+function machineTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = f[3]! + f[4]!; // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/** CPU time of every process whose command is `comm` (e.g. "postgres"), in milliseconds. */
+function commCpuMs(comm: string): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ms;
+}
+
+/**
+ * Where the machine's CPU went while `fn` ran: how busy all cores were (percent of every core),
+ * and the milliseconds used by the gateway, Postgres and Redis — to tell a slow gateway from a
+ * saturated machine.
+ */
+export async function measureCpu<T>(gatewayPid: number, fn: () => Promise<T>): Promise<{ result: T; cpu: { machineBusyPercent: number; gatewayMs: number; postgresMs: number; redisMs: number } }> {
+  const m0 = machineTicks();
+  const g0 = cpuMs(gatewayPid);
+  const p0 = commCpuMs('postgres');
+  const r0 = commCpuMs('redis-server');
+  const result = await fn();
+  const m1 = machineTicks();
+  return {
+    result,
+    cpu: {
+      machineBusyPercent: Math.round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total)),
+      gatewayMs: cpuMs(gatewayPid) - g0,
+      postgresMs: commCpuMs('postgres') - p0,
+      redisMs: commCpuMs('redis-server') - r0,
+    },
+  };
 }

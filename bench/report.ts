@@ -17,7 +17,7 @@ export function writeReport(r: R): void {
     'Produced by `npm run bench` (bench/run.ts; raw numbers in bench/results/latest.json).',
     `Run ${r.date} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GiB, Node ${r.machine.node}; ${r.seconds} s per measurement.`,
     r.machine.pinned
-      ? 'The gateway runs pinned to core 0 (`taskset`); the load generator and the mock upstream share core 1; Postgres and Redis are not pinned.'
+      ? 'The gateway runs pinned to core 0 (`taskset`); the load generators (this process) and the mock upstream share core 1; Postgres and Redis are not pinned. Everything shares the one machine, so Postgres and Redis take CPU from both.'
       : 'taskset was not available: processes were not pinned to cores.',
     'Full pipeline on every request: API-key auth, catalogue lookup, credit hold and settlement in Postgres, request row, metrics, one JSON log line.',
     '',
@@ -43,13 +43,14 @@ export function writeReport(r: R): void {
       '',
       `Gateway CPU per request (user + system, at full load): ${ns.cpuPerRequestMs} ms.`,
       '',
-      'Latency at a fixed 1,000 requests/s (open loop, microsecond clock):',
+      'Latency at fixed rates (open loop, microsecond clock), and where the CPU went (whole machine, both cores):',
       '',
-      '| | p50 | p90 | p99 | failed |',
-      '| --- | --- | --- | --- | --- |',
-      `| Direct | ${ns.at1000rps.direct.p50} ms | ${ns.at1000rps.direct.p90} ms | ${ns.at1000rps.direct.p99} ms | ${ns.at1000rps.direct.failed} |`,
-      `| Gateway | ${ns.at1000rps.gateway.p50} ms | ${ns.at1000rps.gateway.p90} ms | ${ns.at1000rps.gateway.p99} ms | ${ns.at1000rps.gateway.failed} |`,
-      `| **Added** | **${ns.at1000rps.addedP50Ms} ms** | | **${ns.at1000rps.addedP99Ms} ms** | |`,
+      '| rate | direct p50 / p99 | gateway p50 / p99 | **added p50 / p99** | failed | machine busy | CPU per request: gateway / Postgres / Redis |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...ns.sweep.map(
+        (r: R) =>
+          `| ${r.rate}/s | ${r.direct.p50} / ${r.direct.p99} ms | ${r.gateway.p50} / ${r.gateway.p99} ms | **${r.addedP50Ms} / ${r.addedP99Ms} ms** | ${r.gateway.failed} | ${r.machineBusyPercent}% | ${r.perRequestCpuMs.gateway} / ${r.perRequestCpuMs.postgres} / ${r.perRequestCpuMs.redis} ms |`,
+      ),
       '',
     );
   }

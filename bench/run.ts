@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { canPin } from './procs.js';
@@ -18,6 +19,8 @@ import { OUT, startBenchEnv } from './setup.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 /** BENCH_ONLY=nonStreaming,credits runs a subset (for profiling one thing). */
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+// The load generators run in this process: keep them on core 1 with the mock, off the gateway's core.
+if (canPin) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 const env = await startBenchEnv();
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),

@@ -1,7 +1,7 @@
 import type { BenchEnv } from '../setup.js';
 import { fixedRate } from '../latency.js';
 import { runLoad } from '../load.js';
-import { cpuMs } from '../procs.js';
+import { cpuMs, measureCpu } from '../procs.js';
 
 const chatBody = (stream: boolean, words = 12) =>
   JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Benchmark request [[reply:${words}]]` }], max_tokens: 200, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
@@ -14,20 +14,33 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
   const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
   const cpuPerRequestMs = (cpuMs(env.gateway.pid) - cpu0) / Math.max(1, gateway.requests);
   if (process.env.BENCH_QUICK) return { direct, gateway, cpuPerRequestMs };
-  const directAt1k = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate: 1000, durationS });
-  const gatewayAt1k = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate: 1000, durationS });
+  // Open-loop latency at fixed rates up to the target, with where the machine's CPU went: on two
+  // cores the gateway, Postgres, Redis, the mock and the load generator all compete.
+  const sweep = [];
+  for (const rate of [250, 500, 1000]) {
+    const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
+    const { result: gw, cpu } = await measureCpu(env.gateway.pid, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
+    const n = Math.max(1, gw.ok + gw.failed);
+    sweep.push({
+      rate,
+      direct,
+      gateway: gw,
+      addedP50Ms: Math.round((gw.p50 - direct.p50) * 1000) / 1000,
+      addedP99Ms: Math.round((gw.p99 - direct.p99) * 1000) / 1000,
+      machineBusyPercent: cpu.machineBusyPercent,
+      perRequestCpuMs: { gateway: round3(cpu.gatewayMs / n), postgres: round3(cpu.postgresMs / n), redis: round3(cpu.redisMs / n) },
+    });
+  }
   return {
     direct,
     gateway,
     cpuPerRequestMs: Math.round(cpuPerRequestMs * 1000) / 1000,
-    at1000rps: {
-      direct: directAt1k,
-      gateway: gatewayAt1k,
-      addedP50Ms: Math.round((gatewayAt1k.p50 - directAt1k.p50) * 1000) / 1000,
-      addedP99Ms: Math.round((gatewayAt1k.p99 - directAt1k.p99) * 1000) / 1000,
-    },
+    sweep,
+    at1000rps: sweep.at(-1)!,
   };
 }
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Streaming: throughput, and the time added per chunk (50-chunk streams at 200 rps). */
 export async function streaming(env: BenchEnv, durationS: number) {

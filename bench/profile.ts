@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { runLoad } from './load.js';
+import { projectRoot } from '../src/paths.js';
 import { OUT, startBenchEnv } from './setup.js';
 
 /**
@@ -24,7 +25,7 @@ let total = 0;
 for (const n of prof.nodes) {
   const t = self.get(n.id) ?? 0;
   total += t;
-  const url = n.callFrame.url.replace(/^file:\/\/\/work\/main\//, '');
+  const url = n.callFrame.url.replace(`file://${projectRoot}/`, '');
   const key = `${n.callFrame.functionName || '(anon)'} ${url}:${n.callFrame.lineNumber}`;
   byFn.set(key, (byFn.get(key) ?? 0) + t);
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('dist/') ? 'tollgate' : url.startsWith('node:') ? 'node' : url || n.callFrame.functionName);
@@ -43,7 +44,7 @@ const incl = (id: number): number => {
 };
 const byFnIncl = new Map<string, number>();
 for (const n of prof.nodes) {
-  const url = n.callFrame.url.replace(/^file:\/\/\/work\/main\//, '');
+  const url = n.callFrame.url.replace(`file://${projectRoot}/`, '');
   if (!url.startsWith('dist/') && !/node_modules\/(express|router|pg|undici|pino|prom-client|ajv)\//.test(url)) continue;
   const key = `${n.callFrame.functionName || '(anon)'} ${url.replace(/^.*node_modules\//, '')}:${n.callFrame.lineNumber}`;
   byFnIncl.set(key, (byFnIncl.get(key) ?? 0) + incl(n.id));

@@ -32,8 +32,9 @@ export function writeReport(r: R): void {
       `| Added latency p50 ≤ 1 ms at 1,000 requests/s | ${ns.at1000rps.addedP50Ms} ms | ${mark(ns.at1000rps.addedP50Ms <= 1)} |`,
       `| Added latency p99 ≤ 5 ms at 1,000 requests/s | ${ns.at1000rps.addedP99Ms} ms | ${mark(ns.at1000rps.addedP99Ms <= 5)} |`,
       ...(cs ? [`| 1,000 concurrent streams in ≤ 300 MB RSS | ${cs.rssPeakMb} MB (${cs.openAtPeak} streams open) | ${mark(cs.rssPeakMb <= 300 && cs.openAtPeak >= 1000)} |`] : []),
-      ...(st ? [`| Per-chunk streaming overhead negligible | ${st.at200rps.perChunkOverheadUs} µs per chunk | |`] : []),
+      ...(st ? [`| Per-chunk streaming overhead negligible (< 50 µs a chunk) | ${usPerChunk(st.perChunk.addedLatencyUs)} latency, ${st.perChunk.gatewayCpuUs} µs gateway CPU per chunk | ${mark(st.perChunk.addedLatencyUs < 50)} |`] : []),
       '',
+      ...whereTheTimeGoes(r),
       '## Non-streaming',
       '',
       '| | requests/s | p50 | p90 | p99 | errors |',
@@ -65,8 +66,13 @@ export function writeReport(r: R): void {
       `| Direct | ${st.direct.rps} | ${st.direct.latency.p50} ms | ${st.direct.latency.p99} ms |`,
       `| Gateway | ${st.gateway.rps} | ${st.gateway.latency.p50} ms | ${st.gateway.latency.p99} ms |`,
       '',
-      `At 200 streams/s: direct p50 ${st.at200rps.direct.p50} ms, gateway p50 ${st.at200rps.gateway.p50} ms (first byte ${st.at200rps.gateway.ttfbP50} ms); ` +
-        `added ${st.at200rps.addedP50Ms} ms per stream, ${st.at200rps.perChunkOverheadUs} µs per chunk.`,
+      `At a fixed ${st.rate} streams/s (p50 of the whole stream, microsecond clock):`,
+      '',
+      '| chunks per stream | direct | gateway (first byte) | added | gateway CPU per stream |',
+      '| --- | --- | --- | --- | --- |',
+      ...[st.short, st.long].map((x: R) => `| ${x.chunks} | ${x.direct.p50} ms | ${x.gateway.p50} ms (${x.gateway.ttfbP50} ms) | ${x.addedP50Ms} ms | ${x.gatewayCpuPerStreamMs} ms |`),
+      '',
+      `One more chunk adds ${usPerChunk(st.perChunk.addedLatencyUs)} to a stream and costs the gateway ${st.perChunk.gatewayCpuUs} µs of CPU (the difference between the two rows, per extra chunk); the rest of the added time is per request (auth, limits, the credit hold and settlement).`,
       '',
     );
   }
@@ -134,4 +140,29 @@ export function writeReport(r: R): void {
     );
   }
   writeFileSync(projectPath('BENCHMARKS.md'), lines.join('\n'));
+}
+
+/** A reading of the numbers: what bounds throughput and latency on this machine. */
+function whereTheTimeGoes(r: R): string[] {
+  const ns = r.nonStreaming;
+  const pt = r.passthrough;
+  const at1k = ns.sweep?.at(-1);
+  if (!at1k) return [];
+  const ceiling = Math.round(1000 / ns.cpuPerRequestMs);
+  return [
+    'Where the time goes: at full load the gateway itself uses ' +
+      `${ns.cpuPerRequestMs} ms of CPU per request, so its one core tops out near ${ceiling.toLocaleString('en')} requests/s` +
+      (pt ? ` (a bare pass-through uses ${pt.cpuPerRequestMs} ms)` : '') +
+      '. Every request also makes two Postgres round trips that cannot be skipped: the credit hold before the upstream call and the ' +
+      'settlement (ledger entry and request row, one transaction) before the answer is sent, so that an answer is never delivered ' +
+      `unpaid and carries the exact balance. At 1,000 requests/s these cost ${at1k.perRequestCpuMs.postgres} ms of Postgres CPU per request ` +
+      `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy), and the waits for them are most of the added latency. ` +
+      'Profile: `npx tsx bench/profile.ts` (node --cpu-prof on the gateway, self time by package and function).',
+    '',
+  ];
+}
+
+/** A per-chunk latency difference; below zero it is measurement noise around nothing. */
+function usPerChunk(us: number): string {
+  return us < 0 ? `0 µs (measured ${us} µs: within noise)` : `${us} µs`;
 }

@@ -42,17 +42,36 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Streaming: throughput, and the time added per chunk (50-chunk streams at 200 rps). */
+/**
+ * Streaming: throughput with 50-word streams; then the cost of one more chunk, from the
+ * difference between short (10-word) and long (200-word) streams at a fixed 100 streams/s —
+ * added latency and gateway CPU per stream — so the per-request fixed costs (auth, credits)
+ * cancel out.
+ */
 export async function streaming(env: BenchEnv, durationS: number) {
   const words = 50;
+  const gatewayBody = (w: number) => chatBody(true, w).replace('gpt-4o-mini', 'bench-model');
   const direct = await runLoad({ url: `${env.mockUrl}/openai/v1/chat/completions`, body: chatBody(true, words), headers: { authorization: 'Bearer bench-upstream-key' }, connections: 64, durationS });
-  const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body: chatBody(true, words).replace('gpt-4o-mini', 'bench-model'), headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
-  const d = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(true, words), headers: { authorization: 'Bearer bench-upstream-key' }, rate: 200, durationS });
-  const g = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body: chatBody(true, words).replace('gpt-4o-mini', 'bench-model'), headers: { authorization: `Bearer ${env.key}` }, rate: 200, durationS });
+  const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body: gatewayBody(words), headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
+  const rate = 100;
+  const at = async (w: number) => {
+    const d = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(true, w), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
+    const { result: g, cpu } = await measureCpu(env.gateway.pid, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body: gatewayBody(w), headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
+    return { chunks: w + 3, direct: d, gateway: g, addedP50Ms: round3(g.p50 - d.p50), gatewayCpuPerStreamMs: round3(cpu.gatewayMs / Math.max(1, g.ok + g.failed)) };
+  };
+  const short = await at(10);
+  const long = await at(200);
+  const extra = long.chunks - short.chunks;
   return {
     chunksPerStream: words + 3,
     direct,
     gateway,
-    at200rps: { direct: d, gateway: g, addedP50Ms: Math.round((g.p50 - d.p50) * 1000) / 1000, perChunkOverheadUs: Math.round(((g.p50 - d.p50) / (words + 3)) * 1000 * 10) / 10 },
+    rate,
+    short,
+    long,
+    perChunk: {
+      addedLatencyUs: Math.round(((long.addedP50Ms - short.addedP50Ms) / extra) * 10000) / 10,
+      gatewayCpuUs: Math.round(((long.gatewayCpuPerStreamMs - short.gatewayCpuPerStreamMs) / extra) * 10000) / 10,
+    },
   };
 }

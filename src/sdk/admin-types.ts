@@ -175,6 +175,9 @@ export interface ApiKey {
   revokedAt: string | null;
   expiresAt: string | null;
   createdAt: string;
+  /** Present in the listing of every key (GET /admin/api/keys): the owner. */
+  userEmail?: string;
+  accountId?: string;
 }
 /** A new key: `key` is the secret, shown this once. */
 export interface CreatedApiKey {

@@ -1,35 +1,13 @@
 /**
  * Shapes of the admin API responses the panel reads (src/http/admin/*.ts). Money arrives as
- * decimal credit strings with six places. No imports: the gateway's typecheck compiles this file
- * too (test/unit/http/admin-ui-types.test.ts) so the mirrored types cannot drift.
+ * decimal credit strings with six places. The catalogue, account and key shapes are the SDK's
+ * (one description of the admin API); the rest are what only the panel reads. The gateway's
+ * typecheck compiles this file too (test/unit/http/admin-ui-types.test.ts), so they cannot drift.
  */
 
-export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'mistral';
+import type { Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, User } from '../../../src/sdk/admin-types.js';
 
-export interface ProviderKey {
-  id: string;
-  label: string;
-  last4: string;
-  weight: number;
-  enabled: boolean;
-  rpmLimit: number | null;
-  tpmLimit: number | null;
-  createdAt: string;
-}
-
-export interface Provider {
-  id: string;
-  kind: ProviderKind;
-  name: string;
-  baseUrl: string;
-  enabled: boolean;
-  connectTimeoutMs: number;
-  firstByteTimeoutMs: number;
-  totalTimeoutMs: number;
-  createdAt: string;
-  updatedAt: string;
-  keys: ProviderKey[];
-}
+export type { Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, User };
 
 export interface ConnectionTest {
   provider: string;
@@ -37,111 +15,11 @@ export interface ConnectionTest {
   keys: { keyId: string; last4: string; ok: boolean; status: number; latencyMs: number; error: string | null }[];
 }
 
-export interface Price {
-  id: string;
-  inputPerMtok: string;
-  outputPerMtok: string;
-  cachedInputPerMtok: string;
-  cacheWritePerMtok: string;
-  effectiveFrom: string;
-}
-
-export interface Model {
-  alias: string;
-  providerId: string;
-  providerKind: ProviderKind;
-  upstreamModel: string;
-  kind: 'chat' | 'embedding';
-  contextWindow: number;
-  maxOutputTokens: number;
-  supportsVision: boolean;
-  supportsTools: boolean;
-  supportsJson: boolean;
-  enabled: boolean;
-  fallbacks: string[];
-  cacheTtlSeconds: number | null;
-  createdAt: string;
-  updatedAt: string;
-  price: Price | null;
-  priceHistory: Price[];
-}
-
-export interface Plan {
-  id: string;
-  name: string;
-  rpm: number | null;
-  rpmPerProvider: number | null;
-  tpm: number | null;
-  maxConcurrentStreams: number | null;
-  markupBps: number;
-  createdAt: string;
-  updatedAt: string;
-  userCount: number;
-}
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  planId: string;
-  disabled: boolean;
-  accountId: string;
-  accountName: string;
-  balanceMicros: string;
-  heldMicros: string;
-  createdAt: string;
-  updatedAt: string;
-  activeKeys: number;
-}
-
-export interface ApiKey {
-  id: string;
-  userId: string;
-  prefix: string;
-  name: string;
-  revokedAt: string | null;
-  expiresAt: string | null;
-  createdAt: string;
-  /** Present in the all-keys listing (GET /keys). */
-  userEmail?: string;
-  accountId?: string;
-}
-
 export interface CreatedKey {
   id: string;
   key: string;
   prefix: string;
   name: string;
-  createdAt: string;
-}
-
-export interface Account {
-  id: string;
-  name: string;
-  balanceMicros: string;
-  heldMicros: string;
-  balance: string;
-  held: string;
-  available: string;
-  createdAt: string;
-  userCount: number;
-}
-
-export interface CreditChangeResult {
-  applied: boolean;
-  balance: string;
-  held: string;
-  available: string;
-}
-
-export interface LedgerEntry {
-  id: string;
-  kind: 'grant' | 'usage' | 'refund' | 'adjustment';
-  amount: string;
-  amountCredits: string;
-  requestId: string | null;
-  note: string;
-  actor: string;
   createdAt: string;
 }
 

@@ -241,3 +241,94 @@ export interface AdminHealth {
   providers: Array<{ provider: string; requests: number; errors: number; errorRate: number; p50LatencyMs: number; p95LatencyMs: number }>;
   breakers: Array<{ provider: string; keyId: string; keyLabel: string; last4: string; state: 'closed' | 'open' | 'half_open'; failures: number; successes: number; inFlight: number }>;
 }
+
+/** Requests, errors, tokens and spend (GET /admin/api/stats/usage). */
+export interface UsageTotals {
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  cost: string;
+  costMicros: string;
+}
+
+export interface UsageStats {
+  from: string;
+  to: string;
+  bucket: 'hour' | 'day';
+  groupBy: 'model' | 'provider' | 'user';
+  totals: UsageTotals;
+  groups: (UsageTotals & { key: string; label: string })[];
+  series: { bucket: string; values: Record<string, UsageTotals> }[];
+}
+
+export interface RequestRow {
+  id: string;
+  model: string | null;
+  servedModel: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  endpoint: string;
+  stream: boolean;
+  status: number;
+  errorCode: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  usageEstimated: boolean;
+  cost: string;
+  costMicros: string;
+  cacheHit: boolean;
+  latencyMs: number;
+  upstreamLatencyMs: number | null;
+  accountId: string | null;
+  userId: string | null;
+  userEmail: string | null;
+  apiKeyId: string | null;
+  keyPrefix: string | null;
+  keyName: string | null;
+  tags: Record<string, string> | null;
+  startedAt: string;
+}
+
+export interface RequestDetail extends RequestRow {
+  attempts: { attemptId: string; provider: string; keyId: string; model: string; status: number; latencyMs: number; error?: string }[];
+  holdMicros: string;
+  maxTokensClamped: number | null;
+  finishedAt: string;
+}
+
+export interface UsageStatsQuery {
+  from?: string | Date;
+  to?: string | Date;
+  bucket?: 'hour' | 'day';
+  groupBy?: 'model' | 'provider' | 'user';
+  /** Groups past this many (default 8) fold into `__other__`. */
+  top?: number;
+  accountId?: string;
+  userId?: string;
+}
+
+export interface RequestLogQuery {
+  limit?: number;
+  /** Requests that started before this time (a page's `nextBefore`). */
+  before?: string | Date;
+  model?: string;
+  provider?: string;
+  userId?: string;
+  accountId?: string;
+  status?: 'ok' | 'error' | 'all';
+}
+
+export interface RequestLogPage {
+  data: RequestRow[];
+  nextBefore: string | null;
+}
+
+export interface KeyListQuery {
+  /** Matches the key prefix, the key name or the owner's email. */
+  q?: string;
+  status?: 'active' | 'revoked' | 'expired' | 'all';
+  limit?: number;
+}

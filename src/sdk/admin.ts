@@ -89,6 +89,15 @@ export class TollgateAdmin {
     create: (userId: string, body: T.ApiKeyCreate = {}) => this.#send<T.CreatedApiKey>('POST', `/users/${id(userId)}/keys`, body),
     /** Revokes a key on every instance at once; it never authenticates again. */
     revoke: (keyId: string) => this.#send<void>('DELETE', `/keys/${id(keyId)}`),
+    /** Every user's keys with their owner, newest first; search by prefix, name or email. */
+    search: (query: T.KeyListQuery = {}) => this.#list<T.ApiKey>('/keys', { ...query }),
+  };
+
+  readonly requests = {
+    /** One page of the request log, newest first; pass `nextBefore` back as `before` for the next. */
+    list: (query: T.RequestLogQuery = {}) => this.#get<T.RequestLogPage>('/requests', { ...query }),
+    /** One request with its upstream attempts. */
+    get: (requestId: string) => this.#get<T.RequestDetail>(`/requests/${id(requestId)}`),
   };
 
   readonly accounts = {
@@ -109,6 +118,11 @@ export class TollgateAdmin {
   usage(query: AdminUsageQuery = {}): Promise<Usage> {
     const { tags, ...rest } = query;
     return this.#get<Usage>('/usage', { ...rest, tag: tagFilter(tags) });
+  }
+
+  /** Requests, errors, tokens and spend per hour or day (UTC, zero-filled) and per model, provider or user. */
+  stats(query: T.UsageStatsQuery = {}): Promise<T.UsageStats> {
+    return this.#get<T.UsageStats>('/stats/usage', { ...query });
   }
 
   /** Traffic, error and cache-hit rates and latency per provider over the last `minutes`, and breaker states. */

@@ -73,6 +73,19 @@ describe('TollgateAdmin', () => {
     expect((await a.users.get(user.id)).activeKeys).toBe(1);
     expect((await a.accounts.list({ q: 'ada@' })).map((acc) => acc.id)).toContain(user.accountId);
 
+    // The request log, usage stats and the key search.
+    const r2 = await tg.chat.completions.create({ model: 'sdk-chat', messages: [{ role: 'user', content: 'And once more' }] });
+    const page = await a.requests.list({ userId: user.id, limit: 1 });
+    expect(page.data.map((q) => q.id)).toEqual([r2.tollgate.requestId]);
+    expect(page.nextBefore).not.toBeNull();
+    const older = await a.requests.list({ userId: user.id, limit: 1, before: page.nextBefore! });
+    expect(older.data.map((q) => q.id)).toEqual([r.tollgate.requestId]);
+    expect(await a.requests.get(r.tollgate.requestId!)).toMatchObject({ id: r.tollgate.requestId, userEmail: 'ada@example.test', cost: '0.000023', attempts: [{ provider: 'sdk-openai', status: 200 }] });
+    const stats = await a.stats({ userId: user.id, groupBy: 'model', bucket: 'hour' });
+    expect(stats.totals).toMatchObject({ requests: 2, errors: 0 });
+    expect(stats.groups.map((g) => [g.key, g.requests])).toEqual([['sdk-chat', 2]]);
+    expect(await a.keys.search({ q: 'ada@example', status: 'active' })).toEqual([expect.objectContaining({ id: key.id, userEmail: 'ada@example.test', accountId: user.accountId })]);
+
     // A revoked key stops working at once.
     await a.keys.revoke(key.id);
     const err = await tg.chat.completions.create({ model: 'sdk-chat', messages: [{ role: 'user', content: 'again' }] }).catch((e) => e);

@@ -5,9 +5,15 @@
  * typecheck compiles this file too (test/unit/http/admin-ui-types.test.ts), so they cannot drift.
  */
 
-import type { Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, User } from '../../../src/sdk/admin-types.js';
+import type {
+  Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  UsageTotals, User,
+} from '../../../src/sdk/admin-types.js';
 
-export type { Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, User };
+export type {
+  Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  UsageTotals, User,
+};
 
 export interface ConnectionTest {
   provider: string;
@@ -21,62 +27,6 @@ export interface CreatedKey {
   prefix: string;
   name: string;
   createdAt: string;
-}
-
-export interface UsageTotals {
-  requests: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  cost: string;
-  costMicros: string;
-}
-
-export interface UsageStats {
-  from: string;
-  to: string;
-  bucket: 'hour' | 'day';
-  groupBy: 'model' | 'provider' | 'user';
-  totals: UsageTotals;
-  groups: (UsageTotals & { key: string; label: string })[];
-  series: { bucket: string; values: Record<string, UsageTotals> }[];
-}
-
-export interface RequestRow {
-  id: string;
-  model: string | null;
-  servedModel: string | null;
-  provider: string | null;
-  upstreamModel: string | null;
-  endpoint: string;
-  stream: boolean;
-  status: number;
-  errorCode: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  reasoningTokens: number;
-  usageEstimated: boolean;
-  cost: string;
-  costMicros: string;
-  cacheHit: boolean;
-  latencyMs: number;
-  upstreamLatencyMs: number | null;
-  accountId: string | null;
-  userId: string | null;
-  userEmail: string | null;
-  apiKeyId: string | null;
-  keyPrefix: string | null;
-  keyName: string | null;
-  tags: Record<string, string> | null;
-  startedAt: string;
-}
-
-export interface RequestDetail extends RequestRow {
-  attempts: { attemptId: string; provider: string; keyId: string; model: string; status: number; latencyMs: number; error?: string }[];
-  holdMicros: string;
-  maxTokensClamped: number | null;
-  finishedAt: string;
 }
 
 /** One circuit breaker per provider key (mirrors BreakerState in src/http/admin/health.ts). */

@@ -50,14 +50,11 @@ export class ConfigSync {
   ) {}
 
   async start(): Promise<void> {
-    await this.store.subscribe(EVENTS, (msg) => void this.onEvent(msg));
+    await this.store.subscribe(EVENTS, (msg) => this.safely(() => this.onEvent(msg)));
     await this.lead();
     if (!this.leading) await this.check();
     this.every(Math.max(500, Math.floor(this.opts.leaseMs / 3)), () => this.lead());
     this.every(this.opts.checkIntervalMs, () => this.check());
-    const pg = this.db as Db & { onListenReconnect?: () => void };
-    // A re-established LISTEN may have missed notifications: check at once.
-    pg.onListenReconnect = () => void this.check();
   }
 
   async stop(): Promise<void> {
@@ -66,10 +63,13 @@ export class ConfigSync {
     await this.unlisten?.().catch(() => undefined);
   }
 
+  /** Runs a step from a callback: a failure is logged (the next check repairs it), never thrown. */
+  private safely(fn: () => Promise<void>): void {
+    fn().catch((err) => this.log.warn({ err: (err as Error).message }, 'config sync step failed'));
+  }
+
   private every(ms: number, fn: () => Promise<void>): void {
-    const t = setInterval(() => {
-      fn().catch((err) => this.log.warn({ err: (err as Error).message }, 'config sync step failed'));
-    }, ms);
+    const t = setInterval(() => this.safely(fn), ms);
     t.unref();
     this.timers.push(t);
   }
@@ -85,7 +85,8 @@ export class ConfigSync {
     }
     if (leader && !this.leading) {
       this.leading = true;
-      this.unlisten = await this.db.listen('tollgate_config', (payload) => void this.onNotify(payload));
+      // A re-established LISTEN may have missed notifications: check at once.
+      this.unlisten = await this.db.listen('tollgate_config', (payload) => this.safely(() => this.onNotify(payload)), () => this.safely(() => this.check()));
       this.log.info({ instanceId: this.opts.instanceId }, 'config sync: this instance listens for changes');
       await this.check();
     } else if (!leader && this.leading) {

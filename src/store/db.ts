@@ -21,8 +21,11 @@ export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn inside BEGIN … COMMIT on one connection; rolls back if fn throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel. The returned function unsubscribes. */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel. The returned function unsubscribes. `onReconnect` runs after
+   * a lost listening connection is back (notifications sent meanwhile were missed).
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** Counts queries issued since start (used by tests to prove the hot path avoids the database). */
   readonly queryCount: number;
   close(): Promise<void>;

@@ -17,6 +17,7 @@ export class PgDb implements Db {
   private count = 0;
   private listenClient: pg.Client | undefined;
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  private readonly reconnectHandlers = new Set<() => void>();
   private closed = false;
 
   constructor(private readonly opts: PgDbOptions) {
@@ -86,9 +87,9 @@ export class PgDb implements Db {
 
   /**
    * LISTEN uses one dedicated connection. If it drops, it is re-established with backoff and
-   * every channel is listened to again; `onReconnect` lets callers repair what they missed.
+   * every channel is listened to again; `onReconnect` then lets the caller repair what it missed.
    */
-  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
     let set = this.listeners.get(channel);
     if (!set) {
       set = new Set();
@@ -97,13 +98,12 @@ export class PgDb implements Db {
       await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     }
     set.add(onNotify);
+    if (onReconnect) this.reconnectHandlers.add(onReconnect);
     return async () => {
       set!.delete(onNotify);
+      if (onReconnect) this.reconnectHandlers.delete(onReconnect);
     };
   }
-
-  /** Called after the LISTEN connection was re-established (notifications may have been missed). */
-  onListenReconnect: (() => void) | undefined;
 
   private async ensureListenClient(): Promise<pg.Client> {
     if (this.listenClient) return this.listenClient;
@@ -134,7 +134,7 @@ export class PgDb implements Db {
     try {
       const client = await this.ensureListenClient();
       for (const channel of this.listeners.keys()) await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      this.onListenReconnect?.();
+      for (const fn of this.reconnectHandlers) fn();
     } catch (err) {
       this.opts.onError?.(err as Error);
       this.listenClient = undefined;

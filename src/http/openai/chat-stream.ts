@@ -2,17 +2,17 @@ import type { ServerResponse as Response } from 'node:http';
 import type { ChatRequest, Usage } from '../../canonical/index.js';
 import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
-import { formatCredits } from '../../credits/money.js';
+import { formatCredits, type Micros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import type { Route } from '../../routing/route.js';
 import { openChatStream, peekFirst } from '../../upstream/call.js';
 import { callWithFailover } from '../../upstream/failover.js';
 import { clientAbortController, type RequestContext } from '../context.js';
 import { idempotencyOutcome } from './idempotent.js';
-import { renderUsageChunk } from './render.js';
+import { renderUsageChunk, type ChunkIdentity } from './render.js';
 import { responseAsSse } from './replay.js';
 import { endSseWithDone, endSseWithError, SSE_HEADERS, writeSse } from './sse-writer.js';
-import { relayToOpenAIClient } from './stream-relay.js';
+import { relayToOpenAIClient, type RelayOutcome } from './stream-relay.js';
 
 /**
  * Streaming: open upstream (errors before the first byte are ordinary error responses), relay
@@ -60,11 +60,7 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
   if (ok && billable && received.complete && ctx.cache?.store) {
     void gw.cache.save(ctx.cache, { response: received.response(), usage: billable, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() });
   }
-  // A replay reports what the first call cost (no balance: it would be stale by then).
-  const replayExtra = { x_tollgate: { cost: formatCredits(cost), balance: null, estimated: billable?.estimated === true } };
-  const stored = ok ? responseAsSse(received.response(), ident, chat.includeUsage ? billable : undefined, replayExtra) : '';
-  const replayHeaders = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id, 'x-tollgate-cost': formatCredits(cost) };
-  const settlement = await settleRequest(gw, ctx, cost, idempotencyOutcome(gw, ctx, ok, stored, replayHeaders));
+  const settlement = await settleRequest(gw, ctx, cost, ctx.idempotency && streamReplay(gw, ctx, ok, received, ident, chat.includeUsage ? billable : undefined, cost));
   if (outcome.clientGone) return;
   if (outcome.error) return endSseWithError(res, outcome.error);
   try {
@@ -85,4 +81,15 @@ function noteStreamEnd(ctx: RequestContext, status: number, error: string): void
     served.status = status;
     served.error = error;
   }
+}
+
+/**
+ * What an Idempotency-Key stores for a stream: the whole answer as SSE, reporting what the first
+ * call cost (no balance: it would be stale by then). Built only for requests that carry a key.
+ */
+function streamReplay(gw: Gateway, ctx: RequestContext, ok: boolean, received: RelayOutcome['received'], ident: ChunkIdentity, usage: Usage | undefined, cost: Micros) {
+  const t = ctx.served!;
+  const extra = { x_tollgate: { cost: formatCredits(cost), balance: null, estimated: usage?.estimated === true } };
+  const stored = ok ? responseAsSse(received.response(), ident, usage, extra) : '';
+  return idempotencyOutcome(gw, ctx, ok, stored, { 'x-tollgate-model': t.model.alias, 'x-tollgate-provider': t.provider.id, 'x-tollgate-cost': formatCredits(cost) });
 }

@@ -4,7 +4,7 @@ import type { Gateway } from '../gateway.js';
 import type { RequestContext } from '../http/context.js';
 import { InsufficientCreditsError } from '../http/errors.js';
 import type { Route } from '../routing/route.js';
-import { formatCredits, priceTokens, ZERO, type Micros } from './money.js';
+import { formatCredits, priceTokens, roundUpDiv, ZERO, type Micros } from './money.js';
 import { costOf, holdTerms, pricingFor, type Pricing } from './pricing.js';
 import { requestRow } from './request-row.js';
 import { finishAdmissions } from '../limits/steps.js';
@@ -105,7 +105,7 @@ export async function holdExact(gw: Gateway, ctx: RequestContext, amount: Micros
 export function cacheHitCost(ctx: RequestContext, usage: Usage, percent: number): Micros {
   if (percent <= 0) return ZERO;
   const full = costOfRequest(ctx, usage);
-  return ((full * BigInt(percent) + 99n) / 100n) as Micros;
+  return roundUpDiv(full * BigInt(percent), 100n) as Micros;
 }
 
 /** The request was served by this model: it pays that model's price as of the request's start. */

@@ -23,28 +23,26 @@ export function errorMiddleware(gw: Gateway) {
 /** The only place errors become responses: the OpenAI error shape, with the error's headers. */
 export async function renderError(gw: Gateway, err: unknown, res: ServerResponse): Promise<void> {
   const log = gw.log;
-  {
-    const e = fromExpress(err) ?? toGatewayError(err);
-    const ctx = maybeContextOf(res);
-    if (ctx) {
-      ctx.status = e.status;
-      ctx.errorCode = e.code ?? e.type;
-    }
-    if (e.status >= 500 && !(e.type === 'upstream_error' || e.type === 'timeout_error' || e.type === 'service_unavailable')) {
-      log.error({ err: (e.cause as Error) ?? e, reqId: ctx?.id }, 'internal error');
-    }
-    // A failed request is settled like any other: its hold is released, nothing is charged,
-    // and it is recorded; a failed Idempotency-Key request releases its key for a retry.
-    if (ctx?.principal && !ctx.settled) {
-      const idem = ctx.idempotency ? { key: ctx.idempotency.key, ok: false, status: e.status, body: '', headers: {}, retentionMs: 0 } : undefined;
-      await settleRequest(gw, ctx, ZERO, idem).catch((settleErr) => log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
-    }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    sendJsonText(res, e.status, JSON.stringify(e.toBody()), ctx ? { ...ctx.responseHeaders, ...e.headers } : e.headers);
+  const e = fromExpress(err) ?? toGatewayError(err);
+  const ctx = maybeContextOf(res);
+  if (ctx) {
+    ctx.status = e.status;
+    ctx.errorCode = e.code ?? e.type;
   }
+  if (e.status >= 500 && !(e.type === 'upstream_error' || e.type === 'timeout_error' || e.type === 'service_unavailable')) {
+    log.error({ err: (e.cause as Error) ?? e, reqId: ctx?.id }, 'internal error');
+  }
+  // A failed request is settled like any other: its hold is released, nothing is charged,
+  // and it is recorded; a failed Idempotency-Key request releases its key for a retry.
+  if (ctx?.principal && !ctx.settled) {
+    const idem = ctx.idempotency ? { key: ctx.idempotency.key, ok: false, status: e.status, body: '', headers: {}, retentionMs: 0 } : undefined;
+    await settleRequest(gw, ctx, ZERO, idem).catch((settleErr) => log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
+  }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJsonText(res, e.status, JSON.stringify(e.toBody()), ctx ? { ...ctx.responseHeaders, ...e.headers } : e.headers);
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

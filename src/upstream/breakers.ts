@@ -77,7 +77,8 @@ export class BreakerRegistry {
     return <T>(attempt: () => Promise<T>) => breaker.fire(attempt) as Promise<T>;
   }
 
-  snapshot(): BreakerState[] {
+  /** Every breaker's state; `inFlight` counts the attempts running on a key now. */
+  snapshot(inFlight: (keyId: string) => number): BreakerState[] {
     return [...this.breakers.values()].map(({ breaker, provider, key }) => ({
       provider: provider.id,
       keyId: key.id,
@@ -86,7 +87,7 @@ export class BreakerRegistry {
       state: breaker.halfOpen ? 'half_open' : breaker.opened ? 'open' : 'closed',
       failures: breaker.stats.failures,
       successes: breaker.stats.successes,
-      inFlight: 0,
+      inFlight: inFlight(key.id),
     }));
   }
 

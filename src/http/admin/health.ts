@@ -12,17 +12,12 @@ export interface BreakerState {
   inFlight: number;
 }
 
-/** Where breaker states come from (the upstream failure handling registers itself here). */
-export interface BreakerSource {
-  snapshot(): BreakerState[];
-}
-
 /**
  * GET /admin/api/health?minutes=60 — what the operator's health page shows: traffic, error and
  * cache-hit rates and latency per provider over the window (from the request log), and the
  * circuit breaker of every provider key (from this instance's memory).
  */
-export function healthAdminRoutes(gw: Gateway, breakers: () => BreakerState[]): Router {
+export function healthAdminRoutes(gw: Gateway): Router {
   const r = Router();
   r.get('/health', async (req, res) => {
     const minutes = Math.min(Math.max(Number(req.query.minutes ?? 60) || 60, 1), 10_080);
@@ -67,7 +62,7 @@ export function healthAdminRoutes(gw: Gateway, breakers: () => BreakerState[]): 
         p50LatencyMs: Number(p.p50),
         p95LatencyMs: Number(p.p95),
       })),
-      breakers: breakers(),
+      breakers: gw.breakers.snapshot((keyId) => gw.keys.inFlight(keyId)),
     });
   });
   return r;

@@ -27,6 +27,6 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
   r.use(statsAdminRoutes(gw));
-  r.use(healthAdminRoutes(gw, () => gw.breakers.snapshot().map((b) => ({ ...b, inFlight: gw.keys.inFlight(b.keyId) }))));
+  r.use(healthAdminRoutes(gw));
   return r;
 }

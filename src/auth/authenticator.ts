@@ -14,14 +14,21 @@ interface KeyRow {
   disabled: boolean;
   account_id: string;
   plan_id: string;
+  expires_ms: number | null;
 }
 
-/** A cached outcome of a key lookup: the principal, or why the key is refused. */
-export type KeyVerdict = { ok: true; principal: Principal } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' };
+/**
+ * A cached outcome of a key lookup: the principal (and when the key expires, if it does), or
+ * why the key is refused.
+ */
+export type KeyVerdict = { ok: true; principal: Principal; expiresAtMs?: number } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' };
+
+const EXPIRED: KeyVerdict = { ok: false, reason: 'expired' };
 
 export const KEY_LOOKUP_SQL = `
   SELECT k.id::text AS key_id, k.prefix, (k.revoked_at IS NOT NULL) AS revoked,
          (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired,
+         (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_ms,
          u.id::text AS user_id, u.email, u.disabled, u.account_id::text AS account_id, u.plan_id
     FROM api_keys k JOIN users u ON u.id = k.user_id
    WHERE k.key_hash = $1`;
@@ -31,12 +38,17 @@ export async function lookupKey(db: Queryable, hash: Buffer): Promise<KeyVerdict
   const r = rows[0];
   if (!r) return { ok: false, reason: 'unknown' };
   if (r.revoked) return { ok: false, reason: 'revoked' };
-  if (r.expired) return { ok: false, reason: 'expired' };
+  if (r.expired) return EXPIRED;
   if (r.disabled) return { ok: false, reason: 'disabled' };
   return {
     ok: true,
     principal: { keyId: r.key_id, keyPrefix: r.prefix, userId: r.user_id, userEmail: r.email, accountId: r.account_id, planId: r.plan_id },
+    ...(r.expires_ms !== null ? { expiresAtMs: r.expires_ms } : {}),
   };
+}
+
+function stillValid(v: KeyVerdict, now: number): KeyVerdict {
+  return v.ok && v.expiresAtMs !== undefined && v.expiresAtMs <= now ? EXPIRED : v;
 }
 
 export function verdictToError(v: Exclude<KeyVerdict, { ok: true }>): Error {
@@ -91,12 +103,14 @@ export class Authenticator implements KeyVerdictSource {
     const id = hash.toString('base64url');
     const now = Date.now();
     const hit = this.cache.get(id);
-    if (hit && hit.expiresAt > now) return hit.verdict;
+    // A key's own expiry needs no change event: every cached verdict is checked against it.
+    if (hit && hit.expiresAt > now) return stillValid(hit.verdict, now);
     let verdict = await this.fromShared(id);
     if (!verdict) {
       verdict = await lookupKey(this.db, hash);
       void this.toShared(id, verdict);
     }
+    verdict = stillValid(verdict, now);
     if (this.cache.size >= this.opts.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, { verdict, expiresAt: now + (verdict.ok ? this.opts.ttlMs : this.opts.negativeTtlMs) });
     return verdict;

@@ -107,6 +107,18 @@ describe('admin API', () => {
     expect(err.error.code).toBe('api_key_revoked');
   });
 
+  it('a key with an expiry stops working when it passes, although its verdict was cached', async () => {
+    const user = await gw.admin('POST', '/users', { email: 'eve@example.test', initialCredits: '5' });
+    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    const created = await gw.admin('POST', `/users/${user.id}/keys`, { name: 'short-lived', expiresAt });
+    const client = new OpenAI({ apiKey: created.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    await client.models.list(); // authenticated, and the verdict cached
+    await new Promise((r) => setTimeout(r, Math.max(0, new Date(expiresAt).getTime() - Date.now()) + 50));
+    const err = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(err.error.code).toBe('api_key_expired');
+  });
+
   it('disabling a model makes it 404 and drops it from /v1/models', async () => {
     const { client } = await keyFor('bob@example.test');
     expect((await client.models.list()).data.map((m) => m.id)).toContain('fast');

@@ -6,7 +6,7 @@ import { adminUi } from './http/admin-ui.js';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.js';
 import { health, ready } from './http/health.js';
 import { listModels, retrieveModel } from './http/openai/models.js';
-import { AuthenticationError } from './http/errors.js';
+import { AuthenticationError } from './errors.js';
 import { beginRequest } from './http/lifecycle.js';
 import { secretsEqual } from './store/secrets.js';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../store/db.js';
 import type { SharedStore } from '../store/shared.js';
-import { AuthenticationError, PermissionError } from '../http/errors.js';
+import { AuthenticationError, PermissionError } from '../errors.js';
 import { hashApiKey } from './api-keys.js';
 import type { Principal } from './principal.js';
 

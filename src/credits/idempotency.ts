@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.js';
-import { ConflictError, GatewayError, InvalidRequestError } from '../http/errors.js';
+import { ConflictError, GatewayError, InvalidRequestError } from '../errors.js';
 
 /**
  * Idempotency-Key: the first request with a key (per account) claims it; repeats are answered
@@ -53,7 +53,7 @@ export async function claimIdempotencyKey(
     const row = rows[0];
     if (!row) continue; // released between our insert and select: try to claim again
     if (row.request_hash !== c.hash) {
-      throw new GatewayError(422, 'invalid_request_error', 'This Idempotency-Key was already used with a different request body.', {
+      throw new GatewayError('unprocessable', 'This Idempotency-Key was already used with a different request body.', {
         code: 'idempotency_key_reused',
         param: 'Idempotency-Key',
       });

@@ -1,5 +1,5 @@
 import type { Queryable } from '../store/db.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../http/errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
 import type { Micros } from './money.js';
 
 export type LedgerKind = 'grant' | 'usage' | 'refund' | 'adjustment';

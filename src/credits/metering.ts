@@ -2,7 +2,7 @@ import type { Usage } from '../canonical/index.js';
 import type { ModelConfig } from '../config/catalogue.js';
 import type { Gateway } from '../gateway.js';
 import type { RequestContext } from '../http/context.js';
-import { InsufficientCreditsError } from '../http/errors.js';
+import { InsufficientCreditsError } from '../errors.js';
 import type { Route } from '../routing/route.js';
 import { formatCredits, priceTokens, roundUpDiv, ZERO, type Micros } from './money.js';
 import { costOf, holdTerms, pricingFor, type Pricing } from './pricing.js';

@@ -1,6 +1,6 @@
 import type { Usage } from '../canonical/index.js';
 import type { Catalogue, ModelConfig, PlanConfig, PriceConfig } from '../config/catalogue.js';
-import { ServiceUnavailableError } from '../http/errors.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { priceTokens, type Micros } from './money.js';
 
 /** The price a request pays: captured when it starts, so a later price change never re-prices it. */

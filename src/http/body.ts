@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidRequestError, PayloadTooLargeError } from './errors.js';
+import { InvalidRequestError, PayloadTooLargeError } from '../errors.js';
 
 /**
  * Reads and parses a JSON request body, refusing anything over `limit` bytes (by Content-Length

@@ -5,7 +5,8 @@ import { ZERO } from '../credits/money.js';
 import type { Gateway } from '../gateway.js';
 import { maybeContextOf } from './context.js';
 import { sendJsonText } from './respond.js';
-import { GatewayError, InvalidRequestError, NotFoundError, PayloadTooLargeError, toGatewayError } from './errors.js';
+import { GatewayError, InvalidRequestError, isInternal, NotFoundError, PayloadTooLargeError, toGatewayError } from '../errors.js';
+import { errorHeaders, httpStatusOf, openAIErrorBody } from './errors.js';
 
 /** Express reports its own parse failures with a status; keep them in the OpenAI shape too. */
 function fromExpress(err: unknown): GatewayError | undefined {
@@ -25,24 +26,25 @@ export async function renderError(gw: Gateway, err: unknown, res: ServerResponse
   const log = gw.log;
   const e = fromExpress(err) ?? toGatewayError(err);
   const ctx = maybeContextOf(res);
+  const status = httpStatusOf(e);
   if (ctx) {
-    ctx.status = e.status;
-    ctx.errorCode = e.code ?? e.type;
+    ctx.status = status;
+    ctx.errorCode = e.code ?? e.kind;
   }
-  if (e.status >= 500 && !(e.type === 'upstream_error' || e.type === 'timeout_error' || e.type === 'service_unavailable')) {
+  if (isInternal(e)) {
     log.error({ err: (e.cause as Error) ?? e, reqId: ctx?.id }, 'internal error');
   }
   // A failed request is settled like any other: its hold is released, nothing is charged,
   // and it is recorded; a failed Idempotency-Key request releases its key for a retry.
   if (ctx?.principal && !ctx.settled) {
-    const idem = ctx.idempotency ? { key: ctx.idempotency.key, ok: false, status: e.status, body: '', headers: {}, retentionMs: 0 } : undefined;
+    const idem = ctx.idempotency ? { key: ctx.idempotency.key, ok: false, status, body: '', headers: {}, retentionMs: 0 } : undefined;
     await settleRequest(gw, ctx, ZERO, idem).catch((settleErr) => log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
   }
   if (res.headersSent) {
     res.end();
     return;
   }
-  sendJsonText(res, e.status, JSON.stringify(e.toBody()), ctx ? { ...ctx.responseHeaders, ...e.headers } : e.headers);
+  sendJsonText(res, status, JSON.stringify(openAIErrorBody(e)), ctx ? { ...ctx.responseHeaders, ...errorHeaders(e) } : errorHeaders(e));
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

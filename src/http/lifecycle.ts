@@ -4,7 +4,7 @@ import { finishAdmissions } from '../limits/steps.js';
 import { requestFinished } from '../observability/request-end.js';
 import { attachContext, type RequestContext } from './context.js';
 import { renderError } from './error-middleware.js';
-import { ServiceUnavailableError } from './errors.js';
+import { ServiceUnavailableError } from '../errors.js';
 
 /**
  * The start of every API request, on the express routes and the hot routes alike: a request

@@ -1,5 +1,5 @@
 import type { IncomingMessage as Request } from 'node:http';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 const MAX_TAGS = 16;
 const KEY_RE = /^[A-Za-z0-9_.:-]{1,64}$/;

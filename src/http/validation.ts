@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 

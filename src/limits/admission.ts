@@ -1,6 +1,6 @@
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { PlanConfig, ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
-import { RateLimitError } from '../http/errors.js';
+import { RateLimitError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ConcurrencyLeases } from './concurrency.js';

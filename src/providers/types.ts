@@ -1,6 +1,6 @@
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamDecoder } from '../canonical/index.js';
 import type { ModelConfig, ProviderConfig, ProviderKeyConfig, ProviderKind } from '../config/catalogue.js';
-import type { UpstreamError } from '../http/errors.js';
+import type { UpstreamError } from '../errors.js';
 
 /** Where one upstream attempt goes: the deployment (provider + key) and the model id there. */
 export interface UpstreamTarget {

@@ -1,5 +1,5 @@
 import type { ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
-import { ServiceUnavailableError } from '../http/errors.js';
+import { ServiceUnavailableError } from '../errors.js';
 
 /**
  * Chooses a provider key: among enabled keys not excluded (tried already, at quota) and not

@@ -1,6 +1,6 @@
 import type { ChatRequest, EmbeddingsRequest } from '../canonical/index.js';
 import type { Catalogue, ModelConfig, ProviderConfig } from '../config/catalogue.js';
-import { InvalidRequestError, ModelNotFoundError } from '../http/errors.js';
+import { InvalidRequestError, ModelNotFoundError } from '../errors.js';
 
 /** One place a request can be served: a catalogue model and the provider behind it. */
 export interface Deployment {

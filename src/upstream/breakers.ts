@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import type { ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
 import type { BreakerState } from '../http/admin/health.js';
-import { UpstreamError } from '../http/errors.js';
+import { UpstreamError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
 export interface BreakerOptions {

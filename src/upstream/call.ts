@@ -2,7 +2,7 @@ import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, 
 import { adapterFor } from '../providers/registry.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../providers/types.js';
 import { streamCut } from '../providers/shared/errors.js';
-import { UpstreamError } from '../http/errors.js';
+import { UpstreamError } from '../errors.js';
 import { transportError, type Transport, type UpstreamResponse } from './transport.js';
 
 /** Reads a whole body, mapping socket failures and timeouts like connection errors. */

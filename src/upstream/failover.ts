@@ -1,12 +1,11 @@
 import type { Gateway } from '../gateway.js';
 import type { RequestContext } from '../http/context.js';
-import { GatewayError, ServiceUnavailableError, toGatewayError, type UpstreamError } from '../http/errors.js';
+import { ClientAbortedError, GatewayError, outcomeStatus, ServiceUnavailableError, toGatewayError, UpstreamError } from '../errors.js';
 import { admitTarget } from '../limits/steps.js';
 import type { UpstreamTarget } from '../providers/types.js';
 import type { Route } from '../routing/route.js';
 import { isBreakerOpen } from './breakers.js';
 import { backoffMs, isRetryable, retryReason } from './retry.js';
-import { ClientAbortedError } from './transport.js';
 
 export interface Served<T> {
   value: T;
@@ -73,7 +72,7 @@ export async function callWithFailover<T>(
         const e = isBreakerOpen(err) ? breakerOpenError(target) : toGatewayError(err);
         lastError = e;
         const retryable = isBreakerOpen(err) || isRetryable(e);
-        record(ctx, target, t0, e.status, e.code ?? e.message, retryable ? retryReason(e) : undefined);
+        record(ctx, target, t0, outcomeStatus(e), e.code ?? e.message, retryable ? retryReason(e) : undefined);
         if (!retryable) throw e;
         failedKeys.add(target.key.id);
         if (retry === policy.maxRetries) break;

@@ -1,4 +1,4 @@
-import { GatewayError, UpstreamError } from '../http/errors.js';
+import { GatewayError, UpstreamError } from '../errors.js';
 
 export interface RetryPolicy {
   /** Retries per deployment after the first attempt. */
@@ -19,7 +19,7 @@ export function isRetryable(err: unknown): err is UpstreamError {
 /** Why an attempt failed, as the request log names it. */
 export function retryReason(err: unknown): string {
   if (err instanceof UpstreamError) return err.upstreamStatus ? String(err.upstreamStatus) : (err.code ?? 'connection_error');
-  if (err instanceof GatewayError) return err.code ?? String(err.status);
+  if (err instanceof GatewayError) return err.code ?? err.kind;
   return 'error';
 }
 

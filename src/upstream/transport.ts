@@ -1,6 +1,6 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config/catalogue.js';
-import { UpstreamError, UpstreamTimeoutError } from '../http/errors.js';
+import { ClientAbortedError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { UpstreamHttpRequest } from '../providers/types.js';
 
 export interface UpstreamResponse {
@@ -109,7 +109,7 @@ export function transportError(err: unknown, provider: ProviderConfig, totalTime
     return new UpstreamTimeoutError(`${name} sent nothing for ${provider.firstByteTimeoutMs} ms.`, 'first_byte');
   }
   const code = (err as { code?: string }).code ?? '';
-  return new UpstreamError(502, 'upstream_error', `${name} could not be reached (${code || (err as Error).message}).`, {
+  return new UpstreamError('upstream', `${name} could not be reached (${code || (err as Error).message}).`, {
     upstreamStatus: 0,
     code: 'upstream_connection_error',
     retryable: true,
@@ -117,10 +117,3 @@ export function transportError(err: unknown, provider: ProviderConfig, totalTime
   });
 }
 
-/** The client went away; nothing more is sent to it and the upstream call was aborted. */
-export class ClientAbortedError extends Error {
-  constructor() {
-    super('client disconnected');
-    this.name = 'ClientAbortedError';
-  }
-}

@@ -3,7 +3,7 @@ import { extractBearer } from '../../auth/api-keys.js';
 import type { Principal } from '../../auth/principal.js';
 import { formatCredits, micros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { usageQuery } from './usage-query.js';
 
 /**

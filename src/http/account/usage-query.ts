@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/db.js';
 import { formatCredits } from '../../credits/money.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 export interface UsageScope {
   accountId?: string;

@@ -3,7 +3,7 @@ import { assertPositive, changeBalance } from '../../credits/ledger.js';
 import { creditsToMicros, formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { usageQuery } from '../account/usage-query.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { checkBody } from './schemas.js';
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { sha256 } from '../../store/secrets.js';
-import { AuthenticationError } from '../errors.js';
+import { AuthenticationError } from '../../errors.js';
 
 /** Admin routes accept only "Authorization: Bearer <admin token>", compared in constant time. */
 export function adminAuth(tokenHash: Buffer) {

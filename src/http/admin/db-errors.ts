@@ -1,4 +1,4 @@
-import { ConflictError, GatewayError, InvalidRequestError } from '../errors.js';
+import { ConflictError, GatewayError, InvalidRequestError } from '../../errors.js';
 
 /** Postgres constraint violations from admin writes → 409/400 naming what clashed. */
 export function fromDbError(err: unknown): GatewayError | unknown {

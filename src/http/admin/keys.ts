@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 const STATUS_FILTER = {
   active: 'k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())',

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { creditsToMicros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import type { Queryable } from '../../store/db.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { setClause } from './providers.js';
 import { checkBody } from './schemas.js';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { setClause } from './providers.js';
 import { checkBody } from './schemas.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { adapterFor } from '../../providers/registry.js';
 import { lastFour } from '../../store/secrets.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { checkBody } from './schemas.js';
 import type { ProviderKind } from '../../config/catalogue.js';

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readProjectJson } from '../../paths.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);

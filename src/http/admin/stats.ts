@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;

@@ -3,7 +3,7 @@ import { generateApiKey } from '../../auth/api-keys.js';
 import { changeBalance } from '../../credits/ledger.js';
 import { creditsToMicros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { setClause } from './providers.js';
 import { checkBody } from './schemas.js';

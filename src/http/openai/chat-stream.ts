@@ -4,6 +4,7 @@ import { estimateUsage, tokenBudgetEstimate } from '../../credits/estimate.js';
 import { costOfRequest, servedBy, settleRequest } from '../../credits/metering.js';
 import { formatCredits, type Micros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
+import { outcomeStatus } from '../../errors.js';
 import type { Route } from '../../routing/route.js';
 import { openChatStream, peekFirst } from '../../upstream/call.js';
 import { callWithFailover } from '../../upstream/failover.js';
@@ -39,8 +40,8 @@ export async function serveChatStream(gw: Gateway, ctx: RequestContext, route: R
   const received = outcome.received;
   let billable: Usage | undefined;
   if (outcome.error) {
-    noteStreamEnd(ctx, outcome.error.status, outcome.error.code ?? outcome.error.message);
-    ctx.status = outcome.error.status;
+    noteStreamEnd(ctx, outcomeStatus(outcome.error), outcome.error.code ?? outcome.error.message);
+    ctx.status = outcomeStatus(outcome.error);
     ctx.errorCode = outcome.error.code ?? undefined;
     // Only what reached the client is billed, and never the error text itself.
     billable = outcome.delivered ? await estimateUsage(chat, received.generatedText()) : undefined;

@@ -11,7 +11,7 @@ import { sendEmbeddings } from '../../upstream/call.js';
 import { readJsonBody } from '../body.js';
 import { parseTags } from '../tags.js';
 import { clientAbortController, contextOf } from '../context.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 import { admitRequest } from '../../limits/steps.js';
 import { callWithFailover } from '../../upstream/failover.js';
 import { answerFromIdempotencyKey, idempotencyOutcome } from './idempotent.js';

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { extractBearer } from '../../auth/api-keys.js';
 import type { ModelConfig } from '../../config/catalogue.js';
 import type { Gateway } from '../../gateway.js';
-import { ModelNotFoundError } from '../errors.js';
+import { ModelNotFoundError } from '../../errors.js';
 
 function renderModel(m: ModelConfig, ownedBy: string): Record<string, unknown> {
   return {

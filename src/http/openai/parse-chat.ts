@@ -1,5 +1,5 @@
 import type { ChatParams, ChatRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/index.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 import { compileValidator } from '../validation.js';
 import { chatCompletionSchema, KNOWN_CHAT_FIELDS } from './schemas.js';
 

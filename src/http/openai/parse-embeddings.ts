@@ -1,5 +1,5 @@
 import type { EmbeddingsRequest } from '../../canonical/index.js';
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../../errors.js';
 import { compileValidator } from '../validation.js';
 import { embeddingsSchema, KNOWN_EMBEDDINGS_FIELDS } from './schemas.js';
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse as Response } from 'node:http';
-import { ClientAbortedError } from '../../upstream/transport.js';
-import type { GatewayError } from '../errors.js';
+import { ClientAbortedError, type GatewayError } from '../../errors.js';
+import { openAIErrorBody } from '../errors.js';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -27,5 +27,5 @@ export function endSseWithDone(res: Response): void {
 /** A failure after the stream started: an OpenAI error event (the SDKs raise it), then the end. */
 export function endSseWithError(res: Response, err: GatewayError): void {
   if (res.destroyed) return;
-  res.end(`data: ${JSON.stringify(err.toBody())}\n\n`);
+  res.end(`data: ${JSON.stringify(openAIErrorBody(err))}\n\n`);
 }

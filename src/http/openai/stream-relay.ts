@@ -2,8 +2,8 @@ import type { ServerResponse as Response } from 'node:http';
 import { StreamAccumulator } from '../../canonical/accumulate.js';
 import type { StreamChunk } from '../../canonical/index.js';
 import type { ChatStream } from '../../upstream/call.js';
-import { ClientAbortedError } from '../../upstream/transport.js';
-import { toGatewayError, type GatewayError } from '../errors.js';
+import { ClientAbortedError } from '../../errors.js';
+import { toGatewayError, type GatewayError } from '../../errors.js';
 import { renderChunk, type ChunkIdentity } from './render.js';
 import { writeSse } from './sse-writer.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ContentPart, Message, ToolCall } from '../../canonical/index.js';
-import { InvalidRequestError, UnsupportedParameterError } from '../../http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.js';
 
 export type AnthropicBlock = Record<string, unknown> & { type: string };
 

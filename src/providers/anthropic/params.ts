@@ -1,5 +1,5 @@
 import type { ChatRequest, Message, ReasoningEffort } from '../../canonical/index.js';
-import { InvalidRequestError } from '../../http/errors.js';
+import { InvalidRequestError } from '../../errors.js';
 import type { ParamTable } from '../shared/params.js';
 
 /**

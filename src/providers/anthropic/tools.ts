@@ -1,5 +1,5 @@
 import type { ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/index.js';
-import { InvalidRequestError } from '../../http/errors.js';
+import { InvalidRequestError } from '../../errors.js';
 
 /**
  * JSON mode on Anthropic: the gateway offers one tool whose input schema is the requested format

@@ -1,5 +1,5 @@
 import type { EmbeddingsRequest, EmbeddingsResponse } from '../../canonical/index.js';
-import { UnsupportedParameterError } from '../../http/errors.js';
+import { UnsupportedParameterError } from '../../errors.js';
 import { malformedResponse, tryParseJson } from '../shared/errors.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { GEMINI, geminiHeaders, modelResource } from './endpoint.js';

@@ -1,4 +1,4 @@
-import type { UpstreamError } from '../../http/errors.js';
+import type { UpstreamError } from '../../errors.js';
 import { headerValue, tryParseJson, upstreamError } from '../shared/errors.js';
 import type { ResponseHeaders } from '../types.js';
 import { GEMINI } from './endpoint.js';

@@ -1,5 +1,5 @@
 import type { ContentPart, Message, ToolCall } from '../../canonical/index.js';
-import { InvalidRequestError, UnsupportedParameterError } from '../../http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.js';
 import { GEMINI } from './endpoint.js';
 import type { GeminiContent, GeminiPart } from './wire.js';
 

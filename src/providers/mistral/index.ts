@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UnsupportedParameterError } from '../../http/errors.js';
+import { UnsupportedParameterError } from '../../errors.js';
 import type { OpenAIDialect } from '../openai/dialect.js';
 import { parseOpenAIEmbeddingsResponse } from '../openai/embeddings.js';
 import { parseOpenAIFormatError } from '../openai/errors.js';

@@ -1,42 +1,41 @@
-import { UpstreamError, type OpenAIErrorType } from '../../http/errors.js';
+import { UpstreamError, type ErrorKind } from '../../errors.js';
 import type { ResponseHeaders } from '../types.js';
 
 interface Mapping {
-  status: number;
-  type: OpenAIErrorType;
+  kind: ErrorKind;
   code: string;
   retryable: boolean;
 }
 
 /**
  * How a provider's HTTP status reaches the client. The client's request was fine when the
- * provider rejects the gateway's own credentials or model id, so those become 502 (the gateway's
- * upstream is misconfigured), not 401/404 that would blame the caller's key or model.
+ * provider rejects the gateway's own credentials or model id, so those are upstream failures
+ * (the gateway's upstream is misconfigured), not 401/404 that would blame the caller's key or model.
  */
 const BY_STATUS: Record<number, Mapping> = {
-  400: { status: 400, type: 'invalid_request_error', code: 'upstream_invalid_request', retryable: false },
-  401: { status: 502, type: 'upstream_error', code: 'upstream_auth_failed', retryable: false },
+  400: { kind: 'invalid_request', code: 'upstream_invalid_request', retryable: false },
+  401: { kind: 'upstream', code: 'upstream_auth_failed', retryable: false },
   // The gateway's own provider account is out of funds or unpaid: not the caller's fault.
-  402: { status: 502, type: 'upstream_error', code: 'upstream_billing_error', retryable: false },
-  403: { status: 502, type: 'upstream_error', code: 'upstream_permission_denied', retryable: false },
-  404: { status: 502, type: 'upstream_error', code: 'upstream_not_found', retryable: false },
-  408: { status: 504, type: 'timeout_error', code: 'upstream_timeout', retryable: true },
-  409: { status: 502, type: 'upstream_error', code: 'upstream_conflict', retryable: true },
-  413: { status: 413, type: 'invalid_request_error', code: 'request_too_large', retryable: false },
-  422: { status: 400, type: 'invalid_request_error', code: 'upstream_invalid_request', retryable: false },
-  429: { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited', retryable: true },
-  500: { status: 502, type: 'upstream_error', code: 'upstream_server_error', retryable: true },
-  502: { status: 502, type: 'upstream_error', code: 'upstream_bad_gateway', retryable: true },
-  503: { status: 503, type: 'service_unavailable', code: 'upstream_unavailable', retryable: true },
-  504: { status: 504, type: 'timeout_error', code: 'upstream_timeout', retryable: true },
-  529: { status: 503, type: 'service_unavailable', code: 'upstream_overloaded', retryable: true },
+  402: { kind: 'upstream', code: 'upstream_billing_error', retryable: false },
+  403: { kind: 'upstream', code: 'upstream_permission_denied', retryable: false },
+  404: { kind: 'upstream', code: 'upstream_not_found', retryable: false },
+  408: { kind: 'timeout', code: 'upstream_timeout', retryable: true },
+  409: { kind: 'upstream', code: 'upstream_conflict', retryable: true },
+  413: { kind: 'payload_too_large', code: 'request_too_large', retryable: false },
+  422: { kind: 'invalid_request', code: 'upstream_invalid_request', retryable: false },
+  429: { kind: 'rate_limited', code: 'upstream_rate_limited', retryable: true },
+  500: { kind: 'upstream', code: 'upstream_server_error', retryable: true },
+  502: { kind: 'upstream', code: 'upstream_bad_gateway', retryable: true },
+  503: { kind: 'unavailable', code: 'upstream_unavailable', retryable: true },
+  504: { kind: 'timeout', code: 'upstream_timeout', retryable: true },
+  529: { kind: 'unavailable', code: 'upstream_overloaded', retryable: true },
 };
 
 function mappingFor(status: number): Mapping {
   const m = BY_STATUS[status];
   if (m) return m;
-  if (status >= 500) return { status: 502, type: 'upstream_error', code: 'upstream_server_error', retryable: true };
-  return { status: 400, type: 'invalid_request_error', code: 'upstream_invalid_request', retryable: false };
+  if (status >= 500) return { kind: 'upstream', code: 'upstream_server_error', retryable: true };
+  return { kind: 'invalid_request', code: 'upstream_invalid_request', retryable: false };
 }
 
 export interface UpstreamErrorDetail {
@@ -52,20 +51,22 @@ export interface UpstreamErrorDetail {
 export function upstreamError(providerName: string, status: number, headers: ResponseHeaders, detail: UpstreamErrorDetail): UpstreamError {
   const m = mappingFor(status);
   const retryAfterSeconds = parseRetryAfter(headers);
-  const hdrs = m.status === 429 || m.status === 503 ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds ?? 1))) } : undefined;
-  return new UpstreamError(m.status, m.type, `${providerName}: ${detail.message}`, {
+  // A client told "rate limited" or "unavailable" is always told when to come back, even when
+  // the provider did not say (backoff still sees only what the provider said).
+  const tellClient = retryAfterSeconds === undefined && (m.kind === 'rate_limited' || m.kind === 'unavailable');
+  return new UpstreamError(m.kind, `${providerName}: ${detail.message}`, {
     upstreamStatus: status,
     code: detail.code ?? m.code,
     retryable: detail.retryable ?? m.retryable,
     param: detail.param ?? null,
     retryAfterSeconds,
-    headers: hdrs,
+    headers: tellClient ? { 'retry-after': '1' } : undefined,
   });
 }
 
 /** A response the provider sent that the gateway cannot read (bad JSON, missing fields). */
 export function malformedResponse(providerName: string, what: string): UpstreamError {
-  return new UpstreamError(502, 'upstream_error', `${providerName} returned a malformed response: ${what}`, {
+  return new UpstreamError('upstream', `${providerName} returned a malformed response: ${what}`, {
     upstreamStatus: 200,
     code: 'upstream_malformed_response',
     retryable: true,
@@ -74,7 +75,7 @@ export function malformedResponse(providerName: string, what: string): UpstreamE
 
 /** The stream ended without the provider's end-of-stream marker: the answer is incomplete. */
 export function streamCut(providerName: string): UpstreamError {
-  return new UpstreamError(502, 'upstream_error', `${providerName} ended the stream before the response was complete.`, {
+  return new UpstreamError('upstream', `${providerName} ended the stream before the response was complete.`, {
     upstreamStatus: 200,
     code: 'upstream_stream_cut',
     retryable: true,

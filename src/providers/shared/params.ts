@@ -1,5 +1,5 @@
 import type { ChatParams, ChatRequest } from '../../canonical/index.js';
-import { InvalidRequestError, UnsupportedParameterError } from '../../http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../errors.js';
 
 /**
  * How a provider treats one canonical parameter. Tables are exhaustive (every ChatParams key must

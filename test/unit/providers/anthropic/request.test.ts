@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/errors.js';
 import { anthropic } from '../../../../src/providers/anthropic/index.js';
 import { buildAnthropicBody } from '../../../../src/providers/anthropic/request.js';
 import { fixture, fromOpenAI, target } from './support.js';
@@ -137,11 +137,11 @@ describe('canonical → Anthropic request', () => {
     const js = build({ response_format: { type: 'json_schema', json_schema: { name: 'weather_report', schema, strict: true } } });
     expect(js.tools).toEqual([expect.objectContaining({ name: 'tollgate_json_response', input_schema: schema, strict: true })]);
 
-    expect(thrown(() => build({ response_format: { type: 'json_object' }, tools: [weather] }))).toMatchObject({ status: 400, param: 'response_format' });
+    expect(thrown(() => build({ response_format: { type: 'json_object' }, tools: [weather] }))).toMatchObject({ kind: 'invalid_request', param: 'response_format' });
     expect(thrown(() => build({ response_format: { type: 'json_schema', json_schema: { name: 'list', schema: { type: 'array' } } } }))).toMatchObject({
       param: 'response_format.json_schema.schema',
     });
-    expect(thrown(() => build({ tools: [{ type: 'function', function: { name: 'tollgate_json_response' } }] }))).toMatchObject({ status: 400 });
+    expect(thrown(() => build({ tools: [{ type: 'function', function: { name: 'tollgate_json_response' } }] }))).toMatchObject({ kind: 'invalid_request' });
   });
 
   it.each([
@@ -155,17 +155,17 @@ describe('canonical → Anthropic request', () => {
   ])('rejects %s with a 400 naming it', (param, extra) => {
     const err = thrown(() => build(extra));
     expect(err).toBeInstanceOf(UnsupportedParameterError);
-    expect(err).toMatchObject({ status: 400, param });
+    expect(err).toMatchObject({ kind: 'invalid_request', param });
   });
 
   it('rejects top_logprobs on its own too', () => {
     const req = fromOpenAI({});
     req.params.topLogprobs = 2;
-    expect(thrown(() => buildAnthropicBody(req, target))).toMatchObject({ status: 400, param: 'top_logprobs' });
+    expect(thrown(() => buildAnthropicBody(req, target))).toMatchObject({ kind: 'invalid_request', param: 'top_logprobs' });
   });
 
   it("rejects a temperature outside Anthropic's 0..1 range", () => {
-    expect(thrown(() => build({ temperature: 1.5 }))).toMatchObject({ status: 400, param: 'temperature', code: 'invalid_value' });
+    expect(thrown(() => build({ temperature: 1.5 }))).toMatchObject({ kind: 'invalid_request', param: 'temperature', code: 'invalid_value' });
     expect(build({ temperature: 1, top_p: 0.9 })).toMatchObject({ temperature: 1, top_p: 0.9 });
   });
 
@@ -173,7 +173,7 @@ describe('canonical → Anthropic request', () => {
     const badArgs = thrown(() =>
       build({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] }),
     );
-    expect(badArgs).toMatchObject({ status: 400, param: 'messages[1].tool_calls[0].function.arguments' });
+    expect(badArgs).toMatchObject({ kind: 'invalid_request', param: 'messages[1].tool_calls[0].function.arguments' });
     expect(thrown(() => build({ messages: [{ role: 'user', content: 'x', name: 'bob' }] }))).toMatchObject({ param: 'messages[0].name' });
     expect(thrown(() => build({ messages: [{ role: 'system', content: 's' }, { role: 'assistant', content: 'hi' }] }))).toBeInstanceOf(InvalidRequestError);
     const bmp = { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }] };
@@ -183,7 +183,7 @@ describe('canonical → Anthropic request', () => {
   it('maps reasoning_effort to a thinking budget that leaves max_tokens room for the answer', () => {
     expect(build({ reasoning_effort: 'medium' }).thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });
     expect(build({ reasoning_effort: 'high', max_tokens: 4096 }).thinking).toEqual({ type: 'enabled', budget_tokens: 3072 });
-    expect(thrown(() => build({ reasoning_effort: 'low', max_tokens: 1500 }))).toMatchObject({ status: 400, param: 'max_tokens' });
+    expect(thrown(() => build({ reasoning_effort: 'low', max_tokens: 1500 }))).toMatchObject({ kind: 'invalid_request', param: 'max_tokens' });
   });
 
   it('refuses reasoning_effort in the combinations Anthropic refuses with thinking', () => {
@@ -199,7 +199,7 @@ describe('canonical → Anthropic request', () => {
       { response_format: { type: 'json_object' } },
       { messages: toolTurn, tools: [weather] },
     ]) {
-      expect(thrown(() => build({ reasoning_effort: 'low', ...extra }))).toMatchObject({ status: 400, param: 'reasoning_effort' });
+      expect(thrown(() => build({ reasoning_effort: 'low', ...extra }))).toMatchObject({ kind: 'invalid_request', param: 'reasoning_effort' });
     }
     expect(build({ reasoning_effort: 'low', temperature: 1, top_p: 0.95, tools: [weather] }).thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
   });

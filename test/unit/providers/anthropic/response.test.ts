@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../../src/http/errors.js';
+import { UpstreamError } from '../../../../src/errors.js';
 import { parseAnthropicResponse } from '../../../../src/providers/anthropic/response.js';
 import { fixture } from './support.js';
 
@@ -62,7 +62,7 @@ describe('Anthropic response → canonical', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(UpstreamError);
-      expect(err).toMatchObject({ status: 502, code: 'upstream_malformed_response' });
+      expect(err).toMatchObject({ kind: 'upstream', code: 'upstream_malformed_response' });
     }
   });
 });

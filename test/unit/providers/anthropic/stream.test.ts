@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamChunk } from '../../../../src/canonical/index.js';
-import { UpstreamError } from '../../../../src/http/errors.js';
+import { UpstreamError } from '../../../../src/errors.js';
 import { AnthropicStreamDecoder } from '../../../../src/providers/anthropic/stream.js';
 import { decodeInPieces, fixture } from './support.js';
 
@@ -67,14 +67,14 @@ describe('Anthropic stream → canonical chunks', () => {
     const before = decoder.push(head!);
     expect(texts(before)).toBe('Partial answer');
     const err = failure(() => decoder.push(`event: error${tail}`));
-    expect(err).toMatchObject({ status: 503, type: 'service_unavailable', code: 'upstream_overloaded', retryable: true, upstreamStatus: 529 });
+    expect(err).toMatchObject({ kind: 'unavailable', code: 'upstream_overloaded', retryable: true, upstreamStatus: 529 });
     expect(err.message).toBe('Anthropic: Overloaded');
   });
 
   it('delivers the text that arrived in the same read as an error event before throwing it', () => {
     const decoder = new AnthropicStreamDecoder();
     expect(texts(decoder.push(fixture('stream-error.sse')))).toBe('Partial answer');
-    expect(failure(() => decoder.end())).toMatchObject({ status: 503, code: 'upstream_overloaded' });
+    expect(failure(() => decoder.end())).toMatchObject({ kind: 'unavailable', code: 'upstream_overloaded' });
     expect(failure(() => decoder.push(''))).toMatchObject({ code: 'upstream_overloaded' });
   });
 
@@ -82,13 +82,13 @@ describe('Anthropic stream → canonical chunks', () => {
     const cut = fixture('stream-text.sse').split('event: message_delta')[0]!;
     const decoder = new AnthropicStreamDecoder();
     expect(texts(decoder.push(cut))).toBe('Hello, wörld — 🌍!');
-    expect(failure(() => decoder.end())).toMatchObject({ status: 502, code: 'upstream_stream_cut', retryable: true });
+    expect(failure(() => decoder.end())).toMatchObject({ kind: 'upstream', code: 'upstream_stream_cut', retryable: true });
   });
 
   it('treats an event that is not JSON as a malformed response', () => {
     const decoder = new AnthropicStreamDecoder();
     decoder.push(fixture('stream-text.sse').split('event: ping')[0]!);
-    expect(failure(() => decoder.push('event: content_block_delta\ndata: {"type": nope\n\n'))).toMatchObject({ status: 502, code: 'upstream_malformed_response' });
+    expect(failure(() => decoder.push('event: content_block_delta\ndata: {"type": nope\n\n'))).toMatchObject({ kind: 'upstream', code: 'upstream_malformed_response' });
   });
 
   it('ignores events it does not know and anything after message_stop', () => {

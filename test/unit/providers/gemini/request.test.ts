@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatParams, Message } from '../../../../src/canonical/index.js';
-import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/errors.js';
 import { buildGeminiChatBody, geminiChatRequest } from '../../../../src/providers/gemini/request.js';
 import { chat, target } from './support.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../../../src/http/errors.js';
+import { UpstreamError } from '../../../../src/errors.js';
 import { parseGeminiChatResponse } from '../../../../src/providers/gemini/response.js';
 import { fixture, target } from './support.js';
 
@@ -83,6 +83,6 @@ describe('Gemini response translation', () => {
       }
     })();
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ status: 502, code: 'upstream_malformed_response' });
+    expect(err).toMatchObject({ kind: 'upstream', code: 'upstream_malformed_response' });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamChunk } from '../../../../src/canonical/index.js';
-import { UpstreamError } from '../../../../src/http/errors.js';
+import { UpstreamError } from '../../../../src/errors.js';
 import { GeminiStreamDecoder } from '../../../../src/providers/gemini/stream.js';
 import { fixture } from './support.js';
 
@@ -72,7 +72,7 @@ describe('Gemini stream decoding', () => {
     const cut = `${events[0]}\r\n\r\n${events[1]}\r\n\r\n`;
     const d = new GeminiStreamDecoder();
     expect(d.push(cut)).toHaveLength(2);
-    expect(failure(() => d.end())).toMatchObject({ status: 502, code: 'upstream_stream_cut' });
+    expect(failure(() => d.end())).toMatchObject({ kind: 'upstream', code: 'upstream_stream_cut' });
     expect(failure(() => new GeminiStreamDecoder().end())).toMatchObject({ code: 'upstream_stream_cut' });
   });
 
@@ -86,7 +86,7 @@ describe('Gemini stream decoding', () => {
     const d = new GeminiStreamDecoder();
     const err = failure(() => d.push(fixture('stream-error.sse')));
     expect(err).toBeInstanceOf(UpstreamError);
-    expect(err).toMatchObject({ status: 503, code: 'upstream_unavailable', upstreamStatus: 503 });
+    expect(err).toMatchObject({ kind: 'unavailable', code: 'upstream_unavailable', upstreamStatus: 503 });
     expect((err as Error).message).toBe('Gemini: The model is overloaded. Please try again later. (UNAVAILABLE)');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../../../../src/canonical/index.js';
-import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/http/errors.js';
+import { InvalidRequestError, UnsupportedParameterError } from '../../../../src/errors.js';
 import { OPENAI_PARAMS } from '../../../../src/providers/openai/params.js';
 import { applyParams, rejectExtras, type ParamTable } from '../../../../src/providers/shared/params.js';
 

@@ -1,6 +1,5 @@
 import CircuitBreaker from 'opossum';
 import type { ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
-import type { BreakerState } from '../http/admin/health.js';
 import { UpstreamError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -21,6 +20,18 @@ export interface BreakerOptions {
  */
 function notAFailure(err: unknown): boolean {
   return !(err instanceof UpstreamError) || !err.retryable;
+}
+
+/** One breaker as the admin health page reports it. */
+export interface BreakerState {
+  provider: string;
+  keyId: string;
+  keyLabel: string;
+  last4: string;
+  state: 'closed' | 'open' | 'half_open';
+  failures: number;
+  successes: number;
+  inFlight: number;
 }
 
 type Runner = <T>(attempt: () => Promise<T>) => Promise<T>;

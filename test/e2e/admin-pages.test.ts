@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BreakerState } from '../../src/http/admin/health.js';
+import type { BreakerState } from '../../src/upstream/breakers.js';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
 import { focusedBoxShadow, focusedName, LAPTOP, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';

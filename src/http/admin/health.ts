@@ -1,16 +1,6 @@
 import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 
-export interface BreakerState {
-  provider: string;
-  keyId: string;
-  keyLabel: string;
-  last4: string;
-  state: 'closed' | 'open' | 'half_open';
-  failures: number;
-  successes: number;
-  inFlight: number;
-}
 
 /**
  * GET /admin/api/health?minutes=60 — what the operator's health page shows: traffic, error and

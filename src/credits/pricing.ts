@@ -1,7 +1,7 @@
 import type { Usage } from '../canonical/index.js';
 import type { Catalogue, ModelConfig, PlanConfig, PriceConfig } from '../config/catalogue.js';
 import { ServiceUnavailableError } from '../errors.js';
-import { priceTokens, type Micros } from './money.js';
+import { priceTokens, roundUpDiv, type Micros } from './money.js';
 
 /** The price a request pays: captured when it starts, so a later price change never re-prices it. */
 export interface Pricing {
@@ -48,4 +48,35 @@ export function holdTerms(promptUpperBound: number, pricing: Pricing): HoldTerms
   if (p.cacheWritePerMtok > dearest) dearest = p.cacheWritePerMtok;
   if (p.cachedInputPerMtok > dearest) dearest = p.cachedInputPerMtok;
   return { prompt: BigInt(promptUpperBound) * dearest, outPrice: p.outputPerMtok, mult: 10_000 + pricing.markupBps };
+}
+
+/** What a hold on these terms costs with `outputTokens` of output: the same single rounding as every price. */
+export function holdCost(terms: HoldTerms, outputTokens: number): Micros {
+  return roundUpDiv((terms.prompt + BigInt(outputTokens) * terms.outPrice) * BigInt(terms.mult), 1_000_000n * 10_000n) as Micros;
+}
+
+/**
+ * The dearest rate of each kind across the pricings of every deployment that might serve a
+ * request, so a fallback never costs more than was held. The first pricing names the model and
+ * markup.
+ */
+export function worstCasePricing(all: Pricing[]): Pricing {
+  const first = all[0]!;
+  const max = (pick: (p: Pricing) => bigint) => all.reduce((m, p) => (pick(p) > m ? pick(p) : m), pick(first)) as Micros;
+  return {
+    modelAlias: first.modelAlias,
+    markupBps: first.markupBps,
+    price: {
+      ...first.price,
+      inputPerMtok: max((p) => p.price.inputPerMtok),
+      outputPerMtok: max((p) => p.price.outputPerMtok),
+      cachedInputPerMtok: max((p) => p.price.cachedInputPerMtok),
+      cacheWritePerMtok: max((p) => p.price.cacheWritePerMtok),
+    },
+  };
+}
+
+/** Terms whose hold is exactly `amount` (an answer whose price is already known). */
+export function exactTerms(amount: Micros): HoldTerms {
+  return { prompt: amount * 1_000_000n, outPrice: 0n, mult: 10_000 };
 }

@@ -1,5 +1,3 @@
-import type { RequestContext } from '../http/context.js';
-
 /**
  * A full `requests` row as settle_requests inserts it (jsonb_populate_record fills absent keys
  * with NULL, so every NOT NULL column is always present here). cost, hold_amount and
@@ -38,43 +36,4 @@ export interface RequestRow {
   uncollected: number;
   idempotency_key: string | null;
   max_tokens_clamped: number | null;
-}
-
-export function requestRow(ctx: RequestContext, instanceId: string): RequestRow {
-  const u = ctx.usage;
-  const p = ctx.principal;
-  return {
-    id: ctx.id,
-    account_id: p?.accountId ?? null,
-    user_id: p?.userId ?? null,
-    api_key_id: p?.keyId ?? null,
-    endpoint: ctx.endpoint || 'unknown',
-    model_alias: ctx.modelAlias ?? null,
-    served_model: ctx.served?.model.alias ?? ctx.cachedFrom?.model ?? null,
-    provider_id: ctx.served?.provider.id ?? ctx.cachedFrom?.provider ?? null,
-    upstream_model: ctx.served?.model.upstreamModel ?? ctx.cachedFrom?.upstreamModel ?? null,
-    stream: ctx.stream,
-    status: ctx.status,
-    error_code: ctx.errorCode ?? null,
-    prompt_tokens: u?.promptTokens ?? 0,
-    completion_tokens: u?.completionTokens ?? 0,
-    cached_tokens: u?.cachedPromptTokens ?? 0,
-    cache_write_tokens: u?.cacheWriteTokens ?? 0,
-    reasoning_tokens: u?.reasoningTokens ?? 0,
-    usage_estimated: u?.estimated ?? false,
-    cost: 0,
-    price_id: ctx.pricing?.price.id ?? null,
-    cache_hit: ctx.cacheHit,
-    latency_ms: Math.round(ctx.elapsedMs()),
-    upstream_latency_ms: ctx.attempts.length ? Math.round(ctx.upstreamMs) : null,
-    attempts: ctx.attempts,
-    tags: ctx.tags ?? null,
-    instance_id: instanceId,
-    started_at: new Date(ctx.startedAt).toISOString(),
-    finished_at: new Date().toISOString(),
-    hold_amount: 0,
-    uncollected: 0,
-    idempotency_key: ctx.idempotency?.key ?? null,
-    max_tokens_clamped: ctx.clampedMaxTokens ?? null,
-  };
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway.js';
-import { finishAdmissions } from '../limits/steps.js';
-import { requestFinished } from '../observability/request-end.js';
-import { attachContext, type RequestContext } from './context.js';
+import { finishAdmissions } from '../pipeline/limits.js';
+import { requestFinished } from '../pipeline/finish.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { attachContext } from './context.js';
 import { renderError } from './error-middleware.js';
 import { ServiceUnavailableError } from '../errors.js';
 

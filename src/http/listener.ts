@@ -1,31 +1,41 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { Gateway } from '../gateway.js';
+import { chatOperation } from '../pipeline/chat.js';
+import { embeddingsOperation } from '../pipeline/embeddings.js';
+import type { Operation } from '../pipeline/operation.js';
+import type { RequestContext } from '../pipeline/context.js';
+import { runPipeline } from '../pipeline/run.js';
 import { renderError } from './error-middleware.js';
+import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
-import { chatCompletions } from './openai/chat-completions.js';
-import { embeddings } from './openai/embeddings.js';
-import type { RouteHandler } from './route-handler.js';
+import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
 
 /**
- * The server's request listener. The two hot routes are dispatched here directly — express's
- * router costs as much CPU per request as a whole proxy hop (measured: bench/passthrough.ts) —
- * and everything else goes to the express app.
+ * The server's request listener. The ingress routes — each an operation of the one pipeline in
+ * its wire format's dialect — are dispatched here directly (express's router costs as much CPU
+ * per request as a whole proxy hop; measured: bench/passthrough.ts); everything else goes to the
+ * express app.
  */
 export function createRequestListener(gw: Gateway, app: Express): RequestListener {
-  const hot = new Map<string, RouteHandler>([
-    ['POST /v1/chat/completions', chatCompletions(gw)],
-    ['POST /v1/embeddings', embeddings(gw)],
+  const through =
+    <R>(op: Operation<R>) =>
+    (ctx: RequestContext, ex: NodeExchange) =>
+      runPipeline(gw, ctx, ex, op);
+  const ingresses = new Map<string, (ctx: RequestContext, ex: NodeExchange) => Promise<void>>([
+    ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
+    ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
   ]);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const handler = hot.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
-    if (!handler) {
+    const serve = ingresses.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+    if (!serve) {
       app(req, res);
       return;
     }
-    if (!beginRequest(gw, req, res)) return;
-    handler(req, res).catch((err) => renderError(gw, err, res));
+    const ctx = beginRequest(gw, req, res);
+    if (!ctx) return;
+    serve(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res));
   };
 }

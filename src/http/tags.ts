@@ -1,4 +1,3 @@
-import type { IncomingMessage as Request } from 'node:http';
 import { InvalidRequestError } from '../errors.js';
 
 const MAX_TAGS = 16;
@@ -8,8 +7,7 @@ const KEY_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
  * Per-request tags for usage reporting: `x-tollgate-tags: team=search, feature=autocomplete`.
  * Stored on the request row; at most 16 tags, keys of [A-Za-z0-9_.:-], values up to 256 characters.
  */
-export function parseTags(req: Request): Record<string, string> | undefined {
-  const header = req.headers['x-tollgate-tags'];
+export function parseTags(header: string | string[] | undefined): Record<string, string> | undefined {
   if (typeof header !== 'string' || header.trim() === '') return undefined;
   const tags: Record<string, string> = {};
   const parts = header.split(',');

@@ -1,11 +1,23 @@
-import type { Gateway } from '../gateway.js';
-import type { RequestContext } from '../http/context.js';
-import { ClientAbortedError, GatewayError, outcomeStatus, ServiceUnavailableError, toGatewayError, UpstreamError } from '../errors.js';
-import { admitTarget } from '../limits/steps.js';
+import { ClientAbortedError, GatewayError, outcomeStatus, ServiceUnavailableError, UpstreamError, toGatewayError } from '../errors.js';
 import type { UpstreamTarget } from '../providers/types.js';
-import type { Route } from '../routing/route.js';
-import { isBreakerOpen } from './breakers.js';
-import { backoffMs, isRetryable, retryReason } from './retry.js';
+import type { KeyPicker } from '../routing/keys.js';
+import type { Deployment, Route } from '../routing/route.js';
+import type { AttemptLog } from './attempts.js';
+import { isBreakerOpen, type BreakerRegistry } from './breakers.js';
+import { backoffMs, isRetryable, retryReason, type RetryPolicy } from './retry.js';
+
+/** What the failover loop works with: the retry policy, the key pool's in-flight counts, the breakers. */
+export interface FailoverDeps {
+  retry: RetryPolicy;
+  keys: KeyPicker;
+  breakers: BreakerRegistry;
+}
+
+/**
+ * Picks and admits a key of the deployment (limits, quotas, breakers), skipping `avoid`;
+ * undefined when no key is usable now.
+ */
+export type TargetPicker = (deployment: Deployment, avoid?: ReadonlySet<string>) => Promise<UpstreamTarget | undefined>;
 
 export interface Served<T> {
   value: T;
@@ -18,14 +30,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
-function breakerOpenError(target: UpstreamTarget): UpstreamError {
-  return toGatewayError(
-    new ServiceUnavailableError(`${target.provider.name} is failing; its circuit breaker is open.`, 'upstream_breaker_open'),
-  ) as UpstreamError;
+function breakerOpenError(target: UpstreamTarget): GatewayError {
+  return new ServiceUnavailableError(`${target.provider.name} is failing; its circuit breaker is open.`, 'upstream_breaker_open');
 }
 
 /**
- * One upstream call with retries, circuit breakers and the fallback chain (DESIGN §7):
+ * One upstream call with retries, circuit breakers and the fallback chain (docs/ARCHITECTURE.md):
  * - each deployment of the route in order (the model, then its fallbacks);
  * - within one, a key whose breaker is closed; after a retryable failure (429, 5xx, 529,
  *   timeout, connection, malformed body) another key of the same provider first, and only
@@ -39,59 +49,59 @@ function breakerOpenError(target: UpstreamTarget): UpstreamError {
  * recorded on the request (provider, key, status, latency, why the next one happened).
  */
 export async function callWithFailover<T>(
-  gw: Gateway,
-  ctx: RequestContext,
+  deps: FailoverDeps,
+  log: AttemptLog,
   route: Route,
-  estTokens: number,
+  pick: TargetPicker,
   abort: AbortController,
   attempt: (target: UpstreamTarget) => Promise<T>,
 ): Promise<Served<T>> {
-  const policy = gw.retry;
-  const deadline = ctx.startedAt + policy.deadlineMs;
+  const policy = deps.retry;
+  const deadline = log.startedAt + policy.deadlineMs;
   let lastError: GatewayError | undefined;
   for (const deployment of route.deployments) {
     const failedKeys = new Set<string>();
     for (let retry = 0; retry <= policy.maxRetries; retry++) {
       if (abort.signal.aborted) throw new ClientAbortedError();
-      let target = await admitTarget(gw, ctx, deployment, estTokens, failedKeys);
+      let target = await pick(deployment, failedKeys);
       // Every key failed once already: go back to them (after the backoff below).
-      if (!target && failedKeys.size > 0) target = await admitTarget(gw, ctx, deployment, estTokens);
+      if (!target && failedKeys.size > 0) target = await pick(deployment);
       if (!target) {
-        noteSkip(ctx, deployment.provider.id, deployment.model.alias, 'breaker_open');
+        noteSkip(log, deployment.provider.id, deployment.model.alias, 'breaker_open');
         lastError ??= new ServiceUnavailableError(`${deployment.provider.name} is failing; its circuit breaker is open.`, 'upstream_breaker_open');
         break;
       }
       const t0 = performance.now();
-      gw.keys.acquire(target.key);
+      deps.keys.acquire(target.key);
       try {
-        const value = await gw.breakers.runner(target.provider, target.key)(() => attempt(target!));
-        record(ctx, target, t0, 200);
+        const value = await deps.breakers.runner(target.provider, target.key)(() => attempt(target!));
+        record(log, target, t0, 200);
         return { value, target };
       } catch (err) {
         if (err instanceof ClientAbortedError || abort.signal.aborted) throw new ClientAbortedError();
         const e = isBreakerOpen(err) ? breakerOpenError(target) : toGatewayError(err);
         lastError = e;
         const retryable = isBreakerOpen(err) || isRetryable(e);
-        record(ctx, target, t0, outcomeStatus(e), e.code ?? e.message, retryable ? retryReason(e) : undefined);
+        record(log, target, t0, outcomeStatus(e), e.code ?? e.message, retryable ? retryReason(e) : undefined);
         if (!retryable) throw e;
         failedKeys.add(target.key.id);
         if (retry === policy.maxRetries) break;
-        const otherKeyReady = deployment.provider.keys.some((k) => k.enabled && !failedKeys.has(k.id) && !gw.breakers.isOpen(deployment.provider, k));
-        const wait = otherKeyReady ? 0 : backoffMs(policy, retry, (e as UpstreamError).retryAfterSeconds);
+        const otherKeyReady = deployment.provider.keys.some((k) => k.enabled && !failedKeys.has(k.id) && !deps.breakers.isOpen(deployment.provider, k));
+        const wait = otherKeyReady ? 0 : backoffMs(policy, retry, e instanceof UpstreamError ? e.retryAfterSeconds : undefined);
         if (wait > policy.maxWaitMs || Date.now() + wait > deadline) break;
         if (wait > 0) await sleep(wait, abort.signal);
       } finally {
-        gw.keys.release(target.key);
+        deps.keys.release(target.key);
       }
     }
   }
   throw lastError ?? new ServiceUnavailableError('No deployment could serve this request.', 'no_deployment');
 }
 
-function record(ctx: RequestContext, target: UpstreamTarget, t0: number, status: number, error?: string, retryReason?: string): void {
-  ctx.upstreamMs += performance.now() - t0;
-  ctx.attempts.push({
-    attemptId: ctx.nextAttemptId(),
+function record(log: AttemptLog, target: UpstreamTarget, t0: number, status: number, error?: string, retryReason?: string): void {
+  log.upstreamMs += performance.now() - t0;
+  log.attempts.push({
+    attemptId: log.nextAttemptId(),
     provider: target.provider.id,
     keyId: target.key.id,
     model: target.model.alias,
@@ -103,6 +113,6 @@ function record(ctx: RequestContext, target: UpstreamTarget, t0: number, status:
 }
 
 /** A deployment skipped without an attempt (every key behind an open breaker). */
-function noteSkip(ctx: RequestContext, provider: string, model: string, reason: string): void {
-  ctx.attempts.push({ attemptId: ctx.nextAttemptId(), provider, keyId: '', model, status: 0, latencyMs: 0, error: reason, retryReason: reason });
+function noteSkip(log: AttemptLog, provider: string, model: string, reason: string): void {
+  log.attempts.push({ attemptId: log.nextAttemptId(), provider, keyId: '', model, status: 0, latencyMs: 0, error: reason, retryReason: reason });
 }

@@ -1,5 +1,5 @@
 import type { Gateway } from '../gateway.js';
-import type { RequestContext } from '../http/context.js';
+import type { RequestContext } from './context.js';
 
 /**
  * The last step of every request that reached a route: one metrics record and one log line.

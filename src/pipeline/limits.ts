@@ -1,11 +1,11 @@
 import type { Gateway } from '../gateway.js';
-import type { RequestContext } from '../http/context.js';
+import type { RequestContext } from './context.js';
 import type { UpstreamTarget } from '../providers/types.js';
 import type { ProviderKeyConfig } from '../config/catalogue.js';
 import type { Deployment } from '../routing/route.js';
 
 /**
- * The limit steps of the request path, as handlers call them. Each admission is remembered on
+ * The limit steps of the pipeline. Each admission is remembered on
  * the request, so its token budgets are corrected with real usage and its leases released when
  * the request ends (see finishAdmissions).
  */

@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { extractBearer } from '../auth/api-keys.js';
+import { ClientAbortedError } from '../errors.js';
+import type { Exchange } from '../pipeline/exchange.js';
+import { readJsonBody } from './body.js';
+import { parseTags } from './tags.js';
+
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * The pipeline's Exchange over Node's request and response. Bodies are written in one
+ * writeHead + end (express's res.send spends time on ETags and freshness an API does not need);
+ * streams are written with backpressure.
+ */
+export class NodeExchange implements Exchange {
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly abort = new AbortController();
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly maxBodyBytes: number,
+  ) {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    this.path = q < 0 ? url : url.slice(0, q);
+    this.headers = req.headers;
+    res.once('close', () => {
+      if (!res.writableFinished) this.abort.abort();
+    });
+  }
+
+  readBody(): Promise<unknown> {
+    return readJsonBody(this.req, this.maxBodyBytes);
+  }
+
+  apiKey(): string | undefined {
+    return extractBearer(this.headers.authorization, this.headers['x-api-key']);
+  }
+
+  tags(): Record<string, string> | undefined {
+    return parseTags(this.headers['x-tollgate-tags']);
+  }
+
+  get started(): boolean {
+    return this.res.headersSent;
+  }
+
+  send(status: number, headers: Record<string, string>, body: string, as: 'json' | 'sse'): void {
+    if (as === 'sse') {
+      this.res.writeHead(status, { ...SSE_HEADERS, ...headers });
+      this.res.end(body);
+      return;
+    }
+    sendJsonText(this.res, status, body, headers);
+  }
+
+  open(status: number, headers: Record<string, string>): void {
+    this.res.writeHead(status, { ...SSE_HEADERS, ...headers });
+  }
+
+  async write(text: string): Promise<void> {
+    const res = this.res;
+    if (res.destroyed) throw new ClientAbortedError();
+    if (!res.write(text)) {
+      await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) throw new ClientAbortedError();
+    }
+  }
+
+  end(text: string): void {
+    if (this.res.destroyed) return;
+    this.res.end(text);
+  }
+}
+
+/** Writes a JSON body that is already text, in one writeHead + end. */
+export function sendJsonText(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  const h: Record<string, string | number> = headers ? { ...headers } : {};
+  h['content-type'] = 'application/json; charset=utf-8';
+  h['content-length'] = Buffer.byteLength(body);
+  res.writeHead(status, h);
+  res.end(body);
+}

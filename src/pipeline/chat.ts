@@ -1,0 +1,57 @@
+import type { ChatRequest, ChatResponse, Usage } from '../canonical/index.js';
+import { estimateUsage, promptUpperBound, tokenBudgetEstimate } from '../credits/estimate.js';
+import type { Gateway } from '../gateway.js';
+import { resolveChatRoute, type Route } from '../routing/route.js';
+import { sendChat } from '../upstream/call.js';
+import { answerFromCache } from './cache.js';
+import { streamChat } from './chat-stream.js';
+import type { RequestContext } from './context.js';
+import { costHeaders, costOfRequest, servedBy } from './credits.js';
+import type { ChatDialect } from './dialect.js';
+import type { Exchange } from './exchange.js';
+import type { Operation, Served } from './operation.js';
+import { callUpstream } from './upstream.js';
+
+/** Chat, spoken in `dialect`: streamed or not, cacheable, clamped to what the balance affords. */
+export function chatOperation(dialect: ChatDialect): Operation<ChatRequest> {
+  return {
+    endpoint: dialect.endpoint,
+    parse: (body) => dialect.parse(body),
+    model: (chat) => chat.model,
+    stream: (chat) => chat.stream,
+    route: resolveChatRoute,
+    tokenEstimate: tokenBudgetEstimate,
+    holdNeeds: (chat, route) => ({
+      promptUpperBound: promptUpperBound(chat),
+      maxTokensPerChoice: chat.params.maxTokens ?? route.deployments[0]!.model.maxOutputTokens,
+      choices: chat.params.n ?? 1,
+    }),
+    clampMaxTokens: (chat, maxTokens) => {
+      chat.params.maxTokens = maxTokens;
+    },
+    fromCache: (gw, ctx, ex, chat, route) => answerFromCache(gw, ctx, ex, dialect, chat, route),
+    serve: (gw, ctx, ex, chat, route) => (chat.stream ? streamChat(gw, ctx, ex, dialect, chat, route) : completeChat(gw, ctx, ex, dialect, chat, route)),
+    error: (err) => dialect.error(err),
+  };
+}
+
+function generatedText(resp: ChatResponse): string {
+  return resp.choices.map((c) => (c.text ?? '') + (c.toolCalls ?? []).map((t) => t.arguments).join('')).join('');
+}
+
+/** Not streamed: call upstream, then answer with the cost and balance in headers. */
+async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dialect: ChatDialect, chat: ChatRequest, route: Route): Promise<Served> {
+  const { value: resp, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, (t) => sendChat(gw.transport, t, chat, ex.abort));
+  servedBy(gw, ctx, target.model);
+  const usage: Usage = resp.usage ?? (await estimateUsage(chat, generatedText(resp)));
+  ctx.usage = usage;
+  const body = dialect.response(resp, usage);
+  const cost = costOfRequest(ctx, usage);
+  const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  return {
+    cost,
+    stored: () => ({ status: 200, headers: { ...headers, ...costHeaders(cost, undefined) }, body, stream: false }),
+    respond: (s) => ex.send(200, { ...headers, ...costHeaders(cost, s) }, body, 'json'),
+    cacheable: { response: resp, usage, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() },
+  };
+}

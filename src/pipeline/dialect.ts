@@ -1,0 +1,56 @@
+import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamChunk, Usage } from '../canonical/index.js';
+import type { GatewayError } from '../errors.js';
+
+/** The identity every chunk of one streamed answer carries. */
+export interface StreamIdentity {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** What the gateway adds to a streamed answer's last event: what it cost and what is left. */
+export interface GatewayReport {
+  cost: string;
+  /** Null when it is not known (a stored replay of an earlier answer). */
+  balance: string | null;
+  estimated: boolean;
+  cache?: 'HIT';
+}
+
+/** An error as one wire format answers it. */
+export interface WireError {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * How one ingress speaks: it reads its wire format into the canonical request and writes
+ * canonical answers, chunks and errors back out. The pipeline decides what happens; the dialect
+ * only renders (one per ingress, in the HTTP layer).
+ */
+export interface ChatDialect {
+  /** The request log's name for the endpoint ("chat.completions"). */
+  readonly endpoint: string;
+  /** Wire body → canonical request (400 on anything malformed). */
+  parse(body: unknown): ChatRequest;
+  identity(requestId: string, startedAt: number, model: string): StreamIdentity;
+  /** A complete answer. */
+  response(resp: ChatResponse, usage: Usage): string;
+  /** One streamed chunk as SSE text ('' for chunks this wire format does not send on their own). */
+  chunk(chunk: StreamChunk, ident: StreamIdentity): string;
+  /** The end of a stream that completed: usage when the client asked for it, then the terminator. */
+  streamEnd(req: ChatRequest, usage: Usage | undefined, ident: StreamIdentity, report: GatewayReport): string;
+  /** The end of a stream that failed after it began. */
+  streamError(err: GatewayError): string;
+  /** A stored answer sent again as a whole stream (cache hits, Idempotency-Key replays). */
+  replay(req: ChatRequest, resp: ChatResponse, usage: Usage, ident: StreamIdentity, report: GatewayReport): string;
+  error(err: GatewayError): WireError;
+}
+
+export interface EmbeddingsDialect {
+  readonly endpoint: string;
+  parse(body: unknown): EmbeddingsRequest;
+  response(resp: EmbeddingsResponse, req: EmbeddingsRequest, upstreamModel: string): string;
+  error(err: GatewayError): WireError;
+}

@@ -1,0 +1,30 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * The pipeline's view of one client exchange. The HTTP layer implements it over Node's request
+ * and response (http/exchange.ts), so the pipeline never touches sockets, status lines or the
+ * request's raw bytes itself.
+ */
+export interface Exchange {
+  /** The route's path, without the query (part of an Idempotency-Key's request hash). */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Aborted when the client goes away before the response is complete. */
+  readonly abort: AbortController;
+  /** The parsed JSON body, read within the size limit (400 / 413). */
+  readBody(): Promise<unknown>;
+  /** The API key the client presented, however its wire format carries it. */
+  apiKey(): string | undefined;
+  /** Usage tags the client attached to the request (400 when malformed). */
+  tags(): Record<string, string> | undefined;
+  /** A whole response at once: a JSON body, or a complete SSE stream (a replay). */
+  send(status: number, headers: Record<string, string>, body: string, as: 'json' | 'sse'): void;
+  /** Starts a streamed (SSE) response. */
+  open(status: number, headers: Record<string, string>): void;
+  /** Writes part of a stream with backpressure; throws ClientAbortedError once the client is gone. */
+  write(text: string): Promise<void>;
+  /** Ends a stream (nothing happens when the client is gone). */
+  end(text: string): void;
+  /** Whether the response has started (status and headers sent). */
+  readonly started: boolean;
+}

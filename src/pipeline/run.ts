@@ -1,0 +1,77 @@
+import { ClientAbortedError, isInternal, toGatewayError } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { ZERO } from '../credits/money.js';
+import type { IdempotencyOutcome } from '../credits/service.js';
+import type { RequestContext } from './context.js';
+import { holdCredits } from './credits.js';
+import type { Exchange } from './exchange.js';
+import { replayIdempotent } from './idempotency.js';
+import { admitRequest } from './limits.js';
+import type { Operation, Served } from './operation.js';
+import { settle } from './settle.js';
+
+/**
+ * The request path every endpoint and ingress runs (docs/ARCHITECTURE.md), one step per line
+ * with what it can answer. Authentication runs before schema validation, so an anonymous caller
+ * never costs more than a bounded read. Undefined: answered already (an Idempotency-Key replay).
+ */
+async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>): Promise<Served | undefined> {
+  const body = await ex.readBody(); //                                              400 / 413
+  ctx.principal = await gw.auth.authenticate(ex.apiKey()); //                        401 / 403
+  const req = op.parse(body); //                                                    400
+  ctx.tags = ex.tags(); //                                                          400
+  ctx.modelAlias = op.model(req);
+  ctx.stream = op.stream(req);
+  const route = op.route(gw.config.current, req); //                                404 / 400
+  await admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream }); // 429
+  if (await replayIdempotent(gw, ctx, ex, body)) return undefined; //               replay / 409 / 422
+  const hit = await op.fromCache?.(gw, ctx, ex, req, route); //                     cache hit / 402
+  if (hit) return hit;
+  const clamp = await holdCredits(gw, ctx, route, op.holdNeeds(req, route)); //     402
+  if (clamp !== undefined && op.clampMaxTokens) {
+    op.clampMaxTokens(req, clamp);
+    ctx.responseHeaders['x-tollgate-max-tokens-clamped'] = String(clamp);
+  }
+  return op.serve(gw, ctx, ex, req, route); //                                      upstream
+}
+
+/**
+ * Runs one request through the pipeline and settles it exactly once, whatever happens: served,
+ * failed, cut or abandoned by its client. Never throws.
+ */
+export async function runPipeline<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>): Promise<void> {
+  ctx.endpoint = op.endpoint;
+  let served: Served | undefined;
+  try {
+    served = await admitAndServe(gw, ctx, ex, op);
+    if (!served) return;
+    const settlement = await settle(gw, ctx, served.cost, ctx.idempotency && stored(gw, ctx, served));
+    await served.respond(settlement);
+  } catch (err) {
+    await fail(gw, ctx, ex, op, err);
+    return;
+  }
+  if (served.cacheable && ctx.cache?.store) void gw.cache.save(ctx.cache, served.cacheable);
+}
+
+/** What an Idempotency-Key keeps: the answer as sent, or a release of the key when it did not complete. */
+function stored(gw: Gateway, ctx: RequestContext, served: Served): IdempotencyOutcome {
+  const key = ctx.idempotency!.key;
+  const answer = served.stored?.();
+  if (!answer) return { key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
+  return { key, ok: true, status: answer.status, body: answer.body, headers: answer.headers, retentionMs: gw.env.IDEMPOTENCY_RETENTION_SECONDS * 1000 };
+}
+
+/** A failed request: recorded and settled (nothing charged, its key released), then answered in the ingress's error shape. */
+async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>, err: unknown): Promise<void> {
+  const gone = err instanceof ClientAbortedError;
+  const e = toGatewayError(err);
+  const wire = op.error(e);
+  ctx.status = gone ? 499 : wire.status;
+  ctx.errorCode = gone ? 'client_disconnected' : (e.code ?? e.kind);
+  if (isInternal(e) && !gone) gw.log.error({ err: (e.cause as Error) ?? e, reqId: ctx.id }, 'internal error');
+  const release = ctx.idempotency && { key: ctx.idempotency.key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
+  await settle(gw, ctx, ZERO, release).catch((settleErr) => gw.log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
+  if (ex.started) ex.end('');
+  else ex.send(wire.status, { ...ctx.responseHeaders, ...wire.headers }, wire.body, 'json');
+}

@@ -150,3 +150,36 @@ describe('cache hit charge policy', () => {
     }
   });
 });
+
+describe('the cache meets Idempotency-Key', () => {
+  it('answers a repeated key from the first request (before any cache lookup) and never charges it twice, even when hits are charged', async () => {
+    const { startTestGateway } = await import('../helpers/gateway.js');
+    const priced = await startTestGateway({ databaseUrl: db.url, env: { CACHE_HIT_CHARGE_PERCENT: '100' } });
+    try {
+      const c = new OpenAI({ apiKey: key, baseURL: `${priced.url}/v1`, maxRetries: 0 });
+      const p = fresh('idempotent and cached');
+      const idem = { 'Idempotency-Key': `idem-${p.replace(/\W/g, '')}` };
+      const first = await c.chat.completions.create({ model, temperature: 0, messages: [{ role: 'user', content: p }] }, { headers: idem }).withResponse();
+      const again = await c.chat.completions.create({ model, temperature: 0, messages: [{ role: 'user', content: p }] }, { headers: idem }).withResponse();
+      const firstId = first.response.headers.get('x-request-id');
+      expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.response.headers.get('x-tollgate-original-request-id')).toBe(firstId);
+      expect(again.data).toEqual(first.data);
+      // One request row, one charge: the repeat is neither a cache hit nor a request of its own.
+      const rows = await db.query<{ id: string; cache_hit: boolean }>(`SELECT id, cache_hit FROM requests WHERE idempotency_key = $1 OR id = $2`, [idem['Idempotency-Key'], again.response.headers.get('x-request-id')]);
+      expect(rows).toEqual([{ id: firstId, cache_hit: false }]);
+      const charges = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ledger WHERE request_id IN ($1, $2)`, [firstId, again.response.headers.get('x-request-id')]);
+      expect(charges).toEqual([{ n: '1' }]);
+
+      // A cache hit that carries a key of its own stores its answer under that key too.
+      const hitKey = { 'Idempotency-Key': `hit-${p.replace(/\W/g, '')}` };
+      const hit = await c.chat.completions.create({ model, temperature: 0, messages: [{ role: 'user', content: p }] }, { headers: hitKey }).withResponse();
+      expect(hit.response.headers.get('x-cache')).toBe('HIT');
+      const hitAgain = await c.chat.completions.create({ model, temperature: 0, messages: [{ role: 'user', content: p }] }, { headers: hitKey }).withResponse();
+      expect(hitAgain.response.headers.get('idempotent-replayed')).toBe('true');
+      expect(hitAgain.response.headers.get('x-tollgate-original-request-id')).toBe(hit.response.headers.get('x-request-id'));
+    } finally {
+      await priced.close();
+    }
+  });
+});

@@ -36,7 +36,7 @@ export interface CacheDecision {
 }
 
 /**
- * The response cache (DESIGN §8): exact match on the canonical request, scoped per account by
+ * The response cache (docs/ARCHITECTURE.md): exact match on the canonical request, scoped per account by
  * default, TTL per model, only deterministic requests (temperature 0) unless the caller opts in
  * with `x-tollgate-cache: force`; `Cache-Control: no-cache` skips the lookup, `no-store` the
  * store. Only complete, successful answers are stored, within a size bound. Store trouble never

@@ -30,7 +30,7 @@ export interface Admission {
 export const NO_LIMITS: Admission = { headers: {}, correctTokens: () => undefined, release: () => undefined };
 
 /**
- * Admission against shared limits (DESIGN §6): each limit is an atomic Redis operation taken
+ * Admission against shared limits: each limit is an atomic Redis operation taken
  * before the upstream call; the limits of one step are taken together, and if any refuses, the
  * others are given back. A Redis failure never fails a request (insurance limiters take over).
  */

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { TestDatabase } from './db.js';
 
 /**
- * The money invariants of DESIGN §4, checked straight in Postgres:
+ * The money invariants of the credits design (docs/ARCHITECTURE.md), checked straight in Postgres:
  * balance ≥ 0, held ≥ 0, balance == Σ ledger, held == Σ open holds, one usage entry per request.
  */
 export async function expectMoneyInvariants(db: TestDatabase, opts: { noOpenHolds?: boolean } = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ChatChoice, ChatResponse, FinishReason, Usage } from './response.js';
-import type { StreamChunk } from './stream.js';
+import type { PromptUsage, StreamChunk } from './stream.js';
 
 interface ChoiceState {
   text: string[];
@@ -15,12 +15,15 @@ export class StreamAccumulator {
   model = '';
   created = 0;
   usage: Usage | undefined;
+  /** The provider's prompt figures, when it reported them before the end. */
+  promptUsage: PromptUsage | undefined;
 
   add(chunk: StreamChunk): void {
     if (chunk.id && !this.id) this.id = chunk.id;
     if (chunk.model && !this.model) this.model = chunk.model;
     if (chunk.created && !this.created) this.created = chunk.created;
     if (chunk.usage) this.usage = chunk.usage;
+    if (chunk.promptUsage) this.promptUsage = chunk.promptUsage;
     for (const d of chunk.choices) {
       let c = this.choices.get(d.index);
       if (!c) {

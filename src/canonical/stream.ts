@@ -1,5 +1,8 @@
 import type { FinishReason, Usage } from './response.js';
 
+/** The prompt's part of a usage report, as a provider tells it before the stream ends. */
+export type PromptUsage = Pick<Usage, 'promptTokens' | 'cachedPromptTokens' | 'cacheWriteTokens'>;
+
 /** A fragment of a tool call: the first fragment carries id and name, later ones argument text. */
 export interface ToolCallDelta {
   index: number;
@@ -28,6 +31,11 @@ export interface StreamChunk {
   created?: number;
   choices: ChoiceDelta[];
   usage?: Usage;
+  /**
+   * The provider's prompt figures, on the event where it first reports them (Anthropic's
+   * message_start, Gemini's usageMetadata): a stream cut after it is billed with them.
+   */
+  promptUsage?: PromptUsage;
   /** The OpenAI-format chunk JSON as received, so an OpenAI client can be sent it unchanged. */
   openaiRaw?: string;
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest, Usage } from '../canonical/index.js';
+import type { ChatRequest, PromptUsage, Usage } from '../canonical/index.js';
 
 /**
  * Token estimates, used where the provider's own count is not known.
@@ -86,10 +86,13 @@ export async function countTokens(text: string): Promise<number> {
   return (await tokenCounter())(text);
 }
 
-/** Usage estimated from the request and the text that was relayed (no provider report). */
-export async function estimateUsage(req: ChatRequest, relayedText: string, promptTokensKnown?: number): Promise<Usage> {
+/**
+ * Usage estimated from the request and the text that was relayed, when the provider sent no
+ * usage report; the prompt figures the provider did report (`known`) beat the estimate.
+ */
+export async function estimateUsage(req: ChatRequest, relayedText: string, known?: PromptUsage): Promise<Usage> {
   const count = await tokenCounter();
-  let prompt = promptTokensKnown;
+  let prompt = known?.promptTokens;
   if (prompt === undefined) {
     prompt = 0;
     for (const m of req.messages) {
@@ -106,8 +109,8 @@ export async function estimateUsage(req: ChatRequest, relayedText: string, promp
   return {
     promptTokens: prompt,
     completionTokens: count(relayedText),
-    cachedPromptTokens: 0,
-    cacheWriteTokens: 0,
+    cachedPromptTokens: known?.cachedPromptTokens ?? 0,
+    cacheWriteTokens: known?.cacheWriteTokens ?? 0,
     reasoningTokens: 0,
     estimated: true,
   };

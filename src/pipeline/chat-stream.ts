@@ -70,10 +70,10 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
   if (error) {
     noteStreamEnd(ctx, outcomeStatus(error), error.code ?? error.message);
     // Only what reached the client is billed, and never the error text itself.
-    billable = delivered ? await estimateUsage(chat, received.generatedText()) : undefined;
+    billable = delivered ? await estimateUsage(chat, received.generatedText(), received.promptUsage) : undefined;
   } else {
     if (clientGone) noteStreamEnd(ctx, 499, 'client_disconnected');
-    billable = received.usage ?? (await estimateUsage(chat, received.generatedText()));
+    billable = received.usage ?? (await estimateUsage(chat, received.generatedText(), received.promptUsage));
   }
   ctx.usage = billable;
   const cost = costOfRequest(ctx, billable);

@@ -77,6 +77,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         const m = ev.message ?? {};
         this.usage = mergeUsage(this.usage, m.usage);
         const chunk: StreamChunk = { choices: [{ index: 0, role: 'assistant' }] };
+        if (m.usage?.input_tokens !== undefined) {
+          const { promptTokens, cachedPromptTokens, cacheWriteTokens } = usageFromAnthropic(this.usage);
+          chunk.promptUsage = { promptTokens, cachedPromptTokens, cacheWriteTokens };
+        }
         if (m.id) chunk.id = m.id;
         if (m.model) chunk.model = m.model;
         return chunk;

@@ -50,7 +50,7 @@ export class GeminiStreamDecoder implements StreamDecoder {
       if (!wire || typeof wire !== 'object' || Array.isArray(wire)) throw malformedResponse(GEMINI, 'a stream event was not a JSON object');
       if (wire.error) throw geminiError(wire.error.code ?? 500, wire.error, {});
       const chunk = this.toChunk(wire);
-      if (chunk.choices.length > 0) out.push(chunk);
+      if (chunk.choices.length > 0 || chunk.promptUsage) out.push(chunk);
     }
     return out;
   }
@@ -59,7 +59,9 @@ export class GeminiStreamDecoder implements StreamDecoder {
     this.id ??= wire.responseId;
     this.model ??= wire.modelVersion;
     this.ids ??= new ToolCallIds(wire.responseId);
-    this.usage = usageFromGemini(wire.usageMetadata) ?? this.usage;
+    const reported = usageFromGemini(wire.usageMetadata);
+    const firstPrompt = reported && !this.usage;
+    this.usage = reported ?? this.usage;
     const choices: ChoiceDelta[] = [];
     const candidates = Array.isArray(wire.candidates) ? wire.candidates : [];
     if (candidates.length === 0 && wire.promptFeedback?.blockReason) {
@@ -70,7 +72,9 @@ export class GeminiStreamDecoder implements StreamDecoder {
       const delta = this.toDelta(c);
       if (delta) choices.push(delta);
     }
-    return this.identify({ choices });
+    const chunk = this.identify({ choices });
+    if (firstPrompt) chunk.promptUsage = { promptTokens: reported.promptTokens, cachedPromptTokens: reported.cachedPromptTokens, cacheWriteTokens: reported.cacheWriteTokens };
+    return chunk;
   }
 
   private toDelta(c: GeminiCandidate): ChoiceDelta | undefined {

@@ -20,7 +20,13 @@ function failure(fn: () => unknown): UpstreamError {
 describe('Anthropic stream → canonical chunks', () => {
   it.each([1, 2, 7, 13, 64, 100_000])('decodes the same text whatever the split (pieces of %i characters)', (size) => {
     const chunks = decodeInPieces(new AnthropicStreamDecoder(), fixture('stream-text.sse'), size);
-    expect(chunks[0]).toEqual({ id: 'msg_01StrmTxt4aB6cD8eF0gH', model: 'claude-sonnet-4-5-20250929', choices: [{ index: 0, role: 'assistant' }] });
+    expect(chunks[0]).toEqual({
+      id: 'msg_01StrmTxt4aB6cD8eF0gH',
+      model: 'claude-sonnet-4-5-20250929',
+      choices: [{ index: 0, role: 'assistant' }],
+      // message_start's input figures, so a stream cut later is billed with them.
+      promptUsage: { promptTokens: 1049, cachedPromptTokens: 1024, cacheWriteTokens: 0 },
+    });
     expect(chunks.filter((c) => c.choices[0]?.text).map((c) => c.choices[0]!.text)).toEqual(['Hello', ', wörld', ' — 🌍!']);
     expect(last(chunks)).toEqual({
       choices: [{ index: 0, finishReason: 'stop' }],

@@ -41,6 +41,8 @@ function breakerOpenError(target: UpstreamTarget): GatewayError {
  *   timeout, connection, malformed body) another key of the same provider first, and only
  *   then the same key again after exponential backoff with full jitter (never sooner than
  *   Retry-After);
+ * - a deployment whose keys are all at their quota (or whose provider the caller has used up
+ *   its per-provider limit on) is skipped for the next one; its 429 is the answer when none is left;
  * - a failure retrying cannot fix (a 4xx) ends the request at once;
  * - the request's deadline bounds all waiting: a Retry-After beyond it moves on to the
  *   fallback at once.
@@ -63,9 +65,19 @@ export async function callWithFailover<T>(
     const failedKeys = new Set<string>();
     for (let retry = 0; retry <= policy.maxRetries; retry++) {
       if (abort.signal.aborted) throw new ClientAbortedError();
-      let target = await pick(deployment, failedKeys);
-      // Every key failed once already: go back to them (after the backoff below).
-      if (!target && failedKeys.size > 0) target = await pick(deployment);
+      let target: UpstreamTarget | undefined;
+      try {
+        target = await pick(deployment, failedKeys);
+        // Every key failed once already: go back to them (after the backoff below).
+        if (!target && failedKeys.size > 0) target = await pick(deployment);
+      } catch (err) {
+        // Every key at its own quota, or the caller at its limit for this provider: the
+        // deployment cannot take the request now, the next one in the chain may.
+        if (!(err instanceof GatewayError) || err.kind !== 'rate_limited') throw err;
+        noteSkip(log, deployment.provider.id, deployment.model.alias, err.code ?? 'rate_limited', outcomeStatus(err));
+        lastError = err;
+        break;
+      }
       if (!target) {
         noteSkip(log, deployment.provider.id, deployment.model.alias, 'breaker_open');
         lastError ??= new ServiceUnavailableError(`${deployment.provider.name} is failing; its circuit breaker is open.`, 'upstream_breaker_open');
@@ -112,7 +124,7 @@ function record(log: AttemptLog, target: UpstreamTarget, t0: number, status: num
   });
 }
 
-/** A deployment skipped without an attempt (every key behind an open breaker). */
-function noteSkip(log: AttemptLog, provider: string, model: string, reason: string): void {
-  log.attempts.push({ attemptId: log.nextAttemptId(), provider, keyId: '', model, status: 0, latencyMs: 0, error: reason, retryReason: reason });
+/** A deployment skipped without an attempt (every key behind an open breaker, or at its quota). */
+function noteSkip(log: AttemptLog, provider: string, model: string, reason: string, status = 0): void {
+  log.attempts.push({ attemptId: log.nextAttemptId(), provider, keyId: '', model, status, latencyMs: 0, error: reason, retryReason: reason });
 }

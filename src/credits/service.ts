@@ -1,6 +1,7 @@
 import type { Queryable } from '../store/db.js';
 import type { Logger } from '../observability/logger.js';
 import { Batcher } from '../util/batcher.js';
+import { isDataError, withoutNul } from '../store/db-errors.js';
 import { micros, type Micros } from './money.js';
 import type { HoldTerms } from './pricing.js';
 import type { RequestRow } from './request-row.js';
@@ -119,7 +120,7 @@ export class CreditService {
     private readonly log: Logger,
     private readonly opts: CreditServiceOptions,
   ) {
-    const batch = { maxBatch: opts.maxBatch ?? 200, maxInFlight: opts.maxInFlight ?? 1 };
+    const batch = { maxBatch: opts.maxBatch ?? 200, maxInFlight: opts.maxInFlight ?? 1, itemMayBeAtFault: isDataError };
     this.holdBatcher = new Batcher((items) => this.runHolds(items), batch);
     this.settleBatcher = new Batcher((items) => this.runSettles(items), batch);
   }
@@ -128,13 +129,25 @@ export class CreditService {
     return this.holdBatcher.submit(input);
   }
 
-  /** Settles one request; retries transient database failures with backoff for up to `retryForMs`. */
+  /**
+   * Settles one request. A failure of the database is retried with backoff for up to
+   * `retryForMs`; a row the database refuses as written (a NUL byte a client smuggled into a
+   * field) is written once more with its strings made storable, so what was served is still
+   * recorded and charged, and it never waits on, or holds up, any other request.
+   */
   async settle(input: SettleInput, retryForMs = 60_000): Promise<Settlement> {
     const deadline = Date.now() + retryForMs;
+    let item = input;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.settleBatcher.submit(input);
+        return await this.settleBatcher.submit(item);
       } catch (err) {
+        if (isDataError(err)) {
+          if (item !== input) throw err;
+          this.log.warn({ err: (err as Error).message, reqId: input.requestId }, 'settlement refused as written; recording it sanitized');
+          item = { ...input, row: withoutNul(input.row), idempotency: input.idempotency && withoutNul(input.idempotency) };
+          continue;
+        }
         if (Date.now() > deadline) throw err;
         this.log.warn({ err: (err as Error).message, reqId: input.requestId, attempt }, 'settlement failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));

@@ -7,6 +7,12 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Most calls in flight at once; further items wait and join the next batch. */
   maxInFlight: number;
+  /**
+   * Whether a failed call may have failed for one of its items (bad data) rather than for all
+   * (the database is down). Such a batch is split in halves and each half run again, so a bad
+   * item fails alone and never holds the others hostage.
+   */
+  itemMayBeAtFault?: (err: unknown) => boolean;
 }
 
 interface Pending<I, O> {
@@ -50,20 +56,28 @@ export class Batcher<I, O> {
     while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       this.inFlight++;
-      this.run(batch.map((p) => p.item)).then(
-        (results) => {
-          if (results.length !== batch.length) {
-            const err = new Error(`batch returned ${results.length} results for ${batch.length} items`);
-            for (const p of batch) p.reject(err);
-          } else batch.forEach((p, i) => p.resolve(results[i]!));
-        },
-        (err) => {
-          for (const p of batch) p.reject(err);
-        },
-      ).finally(() => {
+      void this.runBatch(batch).finally(() => {
         this.inFlight--;
         this.schedule();
       });
     }
+  }
+
+  private async runBatch(batch: Pending<I, O>[]): Promise<void> {
+    let results: O[];
+    try {
+      results = await this.run(batch.map((p) => p.item));
+    } catch (err) {
+      if (batch.length > 1 && this.opts.itemMayBeAtFault?.(err)) {
+        const mid = batch.length >> 1;
+        await this.runBatch(batch.slice(0, mid));
+        await this.runBatch(batch.slice(mid));
+      } else for (const p of batch) p.reject(err);
+      return;
+    }
+    if (results.length !== batch.length) {
+      const err = new Error(`batch returned ${results.length} results for ${batch.length} items`);
+      for (const p of batch) p.reject(err);
+    } else batch.forEach((p, i) => p.resolve(results[i]!));
   }
 }

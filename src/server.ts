@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { createRequestListener } from './http/listener.js';
+import { onClientError } from './http/client-errors.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { Limits } from './limits/admission.js';
@@ -137,7 +138,13 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   await sync.start();
   gw.credits.startSweeper(env.SWEEP_INTERVAL_MS);
   const app = createApp(gw, admin.hash);
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 0 }, createRequestListener(gw, app));
+  // Slow clients get bounded time to send a request (headers, then the whole body); the response,
+  // however long a stream runs, is not limited by these.
+  const server = createServer(
+    { keepAliveTimeout: 65_000, headersTimeout: env.CLIENT_HEADERS_TIMEOUT_MS, requestTimeout: Math.max(env.CLIENT_REQUEST_TIMEOUT_MS, env.CLIENT_HEADERS_TIMEOUT_MS) },
+    createRequestListener(gw, app),
+  );
+  server.on('clientError', onClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.PORT, env.HOST, () => resolve());

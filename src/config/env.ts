@@ -21,6 +21,8 @@ export interface Env {
   MAX_BODY_BYTES: number;
   UPSTREAM_CONNECTIONS: number;
   SHUTDOWN_DEADLINE_MS: number;
+  CLIENT_HEADERS_TIMEOUT_MS: number;
+  CLIENT_REQUEST_TIMEOUT_MS: number;
   INSTANCE_ID?: string;
   SEED_FILE?: string;
   FIRST_USER_CREDITS: string;

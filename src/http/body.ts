@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError, PayloadTooLargeError } from '../errors.js';
+import { checkJsonBody } from './json-limits.js';
 
 /**
  * Reads and parses a JSON request body, refusing anything over `limit` bytes (by Content-Length
- * up front, or by counting as it arrives) with a 413.
+ * up front, or by counting as it arrives) with a 413, and anything nested too deep or holding a
+ * NUL character with a 400.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = req.headers['content-length'];
@@ -23,9 +25,12 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   if (size === 0) throw new InvalidRequestError('The request body is empty; send a JSON object.', { code: 'invalid_json' });
   const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new InvalidRequestError(`We could not parse the JSON body of your request: ${(err as Error).message}`, { code: 'invalid_json' });
   }
+  checkJsonBody(body, text.includes('\\u0000'));
+  return body;
 }

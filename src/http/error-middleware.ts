@@ -11,6 +11,8 @@ function fromExpress(err: unknown): GatewayError | undefined {
   const e = err as { status?: number; type?: string; limit?: number };
   if (e && e.type === 'entity.too.large') return new PayloadTooLargeError(e.limit ?? 0);
   if (e && e.type === 'entity.parse.failed') return new InvalidRequestError('We could not parse the JSON body of your request.', { code: 'invalid_json' });
+  // The router's own refusals (a path parameter that is not valid percent-encoded UTF-8).
+  if (e && e.status === 400 && err instanceof URIError) return new InvalidRequestError('The URL has a malformed percent-encoding.', { code: 'invalid_path' });
   return undefined;
 }
 

@@ -6,7 +6,9 @@ import { embeddingsOperation } from '../pipeline/embeddings.js';
 import type { Operation } from '../pipeline/operation.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { runPipeline } from '../pipeline/run.js';
+import { InvalidRequestError } from '../errors.js';
 import { renderError } from './error-middleware.js';
+import { urlHasNul } from './json-limits.js';
 import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
 import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
@@ -28,6 +30,10 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
   ]);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
+    if (urlHasNul(url)) {
+      renderError(gw, new InvalidRequestError('The URL contains a NUL character (%00), which no path or parameter accepts.', { code: 'invalid_character' }), res);
+      return;
+    }
     const q = url.indexOf('?');
     const serve = ingresses.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
     if (!serve) {

@@ -15,9 +15,9 @@ export function parseTags(header: string | string[] | undefined): Record<string,
   for (const part of parts) {
     const eq = part.indexOf('=');
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
-    const value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1).trim());
-    if (!KEY_RE.test(key) || value.length > 256) {
-      throw new InvalidRequestError(`Invalid tag '${part.trim()}' in x-tollgate-tags: use key=value pairs, keys of letters, digits and _.:- (at most 64), values up to 256 characters.`, {
+    const value = eq < 0 ? '' : decodeTagValue(part.slice(eq + 1).trim());
+    if (!KEY_RE.test(key) || value === undefined || value.length > 256 || value.includes('\u0000')) {
+      throw new InvalidRequestError(`Invalid tag '${part.trim()}' in x-tollgate-tags: use key=value pairs, keys of letters, digits and _.:- (at most 64), values up to 256 characters (percent-encoded where needed, no NUL).`, {
         param: 'x-tollgate-tags',
         code: 'invalid_tags',
       });
@@ -25,4 +25,13 @@ export function parseTags(header: string | string[] | undefined): Record<string,
     tags[key] = value;
   }
   return tags;
+}
+
+/** A percent-encoded tag value; undefined when its escapes are malformed. */
+function decodeTagValue(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
 }

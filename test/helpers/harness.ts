@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll } from 'vitest';
-import { startMockUpstream, type MockOptions, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockOptions, type MockUpstream } from '../mock-upstream/server.js';
 import { createUserWithKey, seedMockCatalogue } from './catalogue.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { startTestGateway, type TestGateway } from './gateway.js';

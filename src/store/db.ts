@@ -26,7 +26,5 @@ export interface Db extends Queryable {
    * a lost listening connection is back (notifications sent meanwhile were missed).
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
-  /** Counts queries issued since start (used by tests to prove the hot path avoids the database). */
-  readonly queryCount: number;
   close(): Promise<void>;
 }

@@ -15,8 +15,6 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-export type Notification = { channel: string; payload: string };
-
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn inside BEGIN … COMMIT on one connection; rolls back if fn throws. */

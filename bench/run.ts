@@ -45,5 +45,10 @@ try {
 } finally {
   await env.stop();
 }
-writeReport(results);
-process.stderr.write(`bench: results in ${OUT}/latest.json and BENCHMARKS.md\n`);
+// BENCHMARKS.md is the full run's report: a subset or a quick run only leaves its numbers in latest.json.
+if (only || process.env.BENCH_QUICK) {
+  process.stderr.write(`bench: partial run (BENCH_ONLY / BENCH_QUICK); results in ${OUT}/latest.json, BENCHMARKS.md left as it was\n`);
+} else {
+  writeReport(results);
+  process.stderr.write(`bench: results in ${OUT}/latest.json and BENCHMARKS.md\n`);
+}

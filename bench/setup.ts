@@ -49,7 +49,7 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
   execFileSync('bash', [projectPath('scripts', 'ensure-services.sh')], { stdio: 'inherit' });
   execFileSync(process.execPath, [projectPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', projectPath('tsconfig.build.json')], { stdio: 'inherit' });
   const dbUrl = await freshDatabase('tollgate_bench');
-  const mock = spawnNode(['--import', 'tsx', projectPath('src', 'mock-upstream', 'cli.ts')], {
+  const mock = spawnNode(['--import', 'tsx', projectPath('test', 'mock-upstream', 'cli.ts')], {
     core: 1,
     env: { ...process.env, MOCK_PORT: String(MOCK_PORT), MOCK_RECORD_LIMIT: '0' },
     logFile: `${OUT}/mock.log`,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '../src/config/env.js';
-import { startMockUpstream } from '../src/mock-upstream/server.js';
+import { startMockUpstream } from '../test/mock-upstream/server.js';
 import { startGateway } from '../src/server.js';
 // In an app: import { … } from 'tollgate/sdk';
 import { AuthenticationError, Tollgate, TollgateAdmin } from '../src/sdk/index.js';

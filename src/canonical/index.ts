@@ -1,4 +1,3 @@
 export type * from './request.js';
 export type * from './response.js';
 export type * from './stream.js';
-export { emptyUsage } from './response.js';

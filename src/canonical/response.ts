@@ -19,10 +19,6 @@ export interface Usage {
   estimated?: boolean;
 }
 
-export function emptyUsage(): Usage {
-  return { promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-}
-
 export interface ChatChoice {
   index: number;
   text: string | null;

@@ -1,4 +1,4 @@
-import type { Micros, PriceRates } from '../credits/money.js';
+import type { PriceRates } from '../credits/money.js';
 import { micros } from '../credits/money.js';
 import type { Queryable } from '../store/db.js';
 import type { SecretBox } from '../store/secrets.js';
@@ -253,5 +253,3 @@ export function buildCatalogue(rows: CatalogueRows, secrets: SecretBox): Catalog
   }
   return new Catalogue(providerMap, modelMap, planMap, Date.now());
 }
-
-export type { Micros };

@@ -1,8 +1,6 @@
 import type { Queryable } from '../store/db.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
 import type { Micros } from './money.js';
-
-export type LedgerKind = 'grant' | 'usage' | 'refund' | 'adjustment';
 
 export interface BalanceChange {
   accountId: string;
@@ -54,5 +52,3 @@ export async function changeBalance(db: Queryable, c: BalanceChange): Promise<{ 
 export function assertPositive(amount: Micros, field = 'amount'): void {
   if (amount <= 0n) throw new InvalidRequestError(`'${field}' must be greater than zero.`, { param: field, code: 'invalid_field' });
 }
-
-export { ConflictError };

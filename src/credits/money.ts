@@ -70,11 +70,3 @@ export function priceTokens(tokens: TokenCounts, rates: PriceRates, markupBps: n
     BigInt(tokens.output) * rates.outputPerMtok;
   return roundUpDiv(exact * (BPS + BigInt(markupBps)), TOKENS_PER_PRICE_UNIT * BPS) as Micros;
 }
-
-export function minMicros(a: Micros, b: Micros): Micros {
-  return a < b ? a : b;
-}
-
-export function maxMicros(a: Micros, b: Micros): Micros {
-  return a > b ? a : b;
-}

@@ -27,8 +27,6 @@ export interface Admission {
   release(): void;
 }
 
-export const NO_LIMITS: Admission = { headers: {}, correctTokens: () => undefined, release: () => undefined };
-
 /**
  * Admission against shared limits: each limit is an atomic Redis operation taken
  * before the upstream call; the limits of one step are taken together, and if any refuses, the

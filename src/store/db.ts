@@ -15,8 +15,6 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
-export type Notification = { channel: string; payload: string };
-
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Runs fn inside BEGIN … COMMIT on one connection; rolls back if fn throws. */
@@ -26,7 +24,5 @@ export interface Db extends Queryable {
    * a lost listening connection is back (notifications sent meanwhile were missed).
    */
   listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
-  /** Counts queries issued since start (used by tests to prove the hot path avoids the database). */
-  readonly queryCount: number;
   close(): Promise<void>;
 }

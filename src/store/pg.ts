@@ -14,7 +14,6 @@ export interface PgDbOptions {
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
-  private count = 0;
   private listenClient: pg.Client | undefined;
   private readonly listeners = new Map<string, Set<(payload: string) => void>>();
   private readonly reconnectHandlers = new Set<() => void>();
@@ -31,22 +30,12 @@ export class PgDb implements Db {
     this.pool.on('error', (err) => opts.onError?.(err));
   }
 
-  get queryCount(): number {
-    return this.count;
-  }
-
-  /** Observes every query's SQL (tests use it to prove what the hot path does not do). */
-  onQuery: ((sql: string) => void) | undefined;
-
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    this.count++;
-    this.onQuery?.(sql);
     const res = await this.pool.query(sql, params as unknown[] | undefined);
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   }
 
   async exec(sql: string): Promise<void> {
-    this.count++;
     await this.pool.query(sql);
   }
 
@@ -58,8 +47,6 @@ export class PgDb implements Db {
     const tx: Queryable = {
       query: <R>(sql: string, params?: readonly unknown[]) => {
         const run = chain.then(async () => {
-          this.count++;
-          this.onQuery?.(sql);
           const res = await client.query(sql, params as unknown[] | undefined);
           return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
         });
@@ -67,7 +54,6 @@ export class PgDb implements Db {
         return run;
       },
       exec: async (sql: string) => {
-        this.count++;
         await client.query(sql);
       },
     };

@@ -8,7 +8,6 @@ import type { Db, Queryable, QueryResult } from './db.js';
  */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
-  private count = 0;
 
   private constructor(private readonly pg: PGlite) {}
 
@@ -19,10 +18,6 @@ export class PgliteDb implements Db {
     return new PgliteDb(pg);
   }
 
-  get queryCount(): number {
-    return this.count;
-  }
-
   private static readonly parsers = { [types.INT8]: (v: string) => v };
 
   /** pg's rowCount: rows returned by a query that returns rows, rows affected otherwise (PGlite reports 0 affected for SELECT). */
@@ -31,13 +26,11 @@ export class PgliteDb implements Db {
   }
 
   async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    this.count++;
     const res = await this.pg.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
     return { rows: res.rows, rowCount: PgliteDb.rowCount(res) };
   }
 
   async exec(sql: string): Promise<void> {
-    this.count++;
     await this.pg.exec(sql);
   }
 
@@ -45,12 +38,10 @@ export class PgliteDb implements Db {
     return this.pg.transaction(async (t) => {
       const tx: Queryable = {
         query: async <R>(sql: string, params?: readonly unknown[]) => {
-          this.count++;
           const res = await t.query<R>(sql, params as unknown[] | undefined, { parsers: PgliteDb.parsers });
           return { rows: res.rows, rowCount: PgliteDb.rowCount(res) };
         },
         exec: async (sql: string) => {
-          this.count++;
           await t.exec(sql);
         },
       };

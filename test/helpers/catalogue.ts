@@ -1,4 +1,4 @@
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { TestGateway } from './gateway.js';
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { TEST_ADMIN_TOKEN } from './env.js';
 import { spawnGateway, type GatewayProcess } from './spawn.js';

@@ -1,8 +1,9 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll } from 'vitest';
-import { startMockUpstream, type MockOptions, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockOptions, type MockUpstream } from '../mock-upstream/server.js';
 import { createUserWithKey, seedMockCatalogue } from './catalogue.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { startPgTap, type PgTap } from './pg-tap.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
 
 export interface Harness {
@@ -14,6 +15,8 @@ export interface Harness {
   accountId: string;
   /** The official openai SDK, pointed at the gateway with that key, no retries. */
   client: OpenAI;
+  /** What the gateway sends to Postgres, when `tapPostgres` is set. */
+  pgTap: PgTap | undefined;
 }
 
 export interface HarnessOptions {
@@ -24,6 +27,8 @@ export interface HarnessOptions {
   /** Seed the mock catalogue and create a user (default true). */
   seed?: boolean;
   credits?: string;
+  /** Route the gateway's Postgres connections through a tap that records every statement. */
+  tapPostgres?: boolean;
 }
 
 /**
@@ -36,7 +41,8 @@ export function useGatewayHarness(opts: HarnessOptions = {}, ready?: (h: Harness
   beforeAll(async () => {
     h.db = await createTestDatabase();
     h.mock = await startMockUpstream(opts.mock);
-    h.gw = await startTestGateway({ databaseUrl: h.db.url, env: opts.env, logTo: opts.logTo });
+    h.pgTap = opts.tapPostgres ? await startPgTap(h.db.url) : undefined;
+    h.gw = await startTestGateway({ databaseUrl: h.pgTap?.url ?? h.db.url, env: opts.env, logTo: opts.logTo });
     if (opts.seed !== false) {
       await seedMockCatalogue(h.gw, h.mock);
       const u = await createUserWithKey(h.gw, { credits: opts.credits ?? '100' });
@@ -49,6 +55,7 @@ export function useGatewayHarness(opts: HarnessOptions = {}, ready?: (h: Harness
   afterAll(async () => {
     await h.gw?.close();
     await h.mock?.close();
+    await h.pgTap?.close();
     await h.db?.drop();
   });
   return h;

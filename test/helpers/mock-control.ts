@@ -1,5 +1,5 @@
-import type { FaultRule } from '../../src/mock-upstream/faults.js';
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { FaultRule } from '../mock-upstream/faults.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 
 /** Registers fault rules on the mock upstream (through its control API, as any client would). */
 export async function injectFault(mock: MockUpstream, rule: FaultRule | FaultRule[]): Promise<void> {

@@ -1,8 +1,8 @@
 import OpenAI, { APIError, BadRequestError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WireBody } from '../../src/mock-upstream/anthropic-validate.js';
-import type { FaultRule } from '../../src/mock-upstream/faults.js';
-import type { MockUpstream, RecordedRequest } from '../../src/mock-upstream/server.js';
+import type { WireBody } from '../mock-upstream/anthropic-validate.js';
+import type { FaultRule } from '../mock-upstream/faults.js';
+import type { MockUpstream, RecordedRequest } from '../mock-upstream/server.js';
 import { CHAT_MODELS } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import { CHAT_MODELS, EMBEDDING_MODELS } from '../helpers/catalogue.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';

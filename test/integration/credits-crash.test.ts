@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { CHAT_MODELS, createUserWithKey, seedMockCatalogue } from '../helpers/catalogue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway } from '../helpers/gateway.js';

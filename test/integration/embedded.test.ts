@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSeed } from '../../src/config/seed.js';
-import { startMockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream } from '../mock-upstream/server.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-embedded-'));
 let child: ChildProcess | undefined;

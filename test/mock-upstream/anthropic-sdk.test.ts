@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
-import type { FaultRule } from '../../src/mock-upstream/faults.js';
+import { startMockUpstream, type MockUpstream } from './server.js';
+import type { FaultRule } from './faults.js';
 
 /** The official Anthropic SDK against the simulator: proves the simulator speaks the real wire format. */
 

@@ -1,6 +1,6 @@
 import { GoogleGenerativeAI, GoogleGenerativeAIFetchError, SchemaType, type FunctionDeclarationsTool } from '@google/generative-ai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream } from './server.js';
 
 /** The official Gemini SDK against the mock: proof that the simulator speaks the real wire format. */
 

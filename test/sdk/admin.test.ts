@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError, formatCredits, toMicrocredits, Tollgate, TollgateAdmin, type LedgerEntry } from '../../src/sdk/index.js';
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 

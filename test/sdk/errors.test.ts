@@ -11,7 +11,7 @@ import {
   Tollgate,
   UpstreamUnavailableError,
 } from '../../src/sdk/index.js';
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { clearFaults, injectFault } from '../helpers/mock-control.js';

@@ -3,7 +3,7 @@ import { extractBearer } from '../../auth/api-keys.js';
 import type { Principal } from '../../auth/principal.js';
 import { formatCredits, micros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { InvalidRequestError, NotFoundError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
 import { usageQuery } from './usage-query.js';
 
 /**
@@ -57,11 +57,4 @@ export function accountRoutes(gw: Gateway): Router {
   });
 
   return r;
-}
-
-export function parseTime(value: unknown, name: string): Date | undefined {
-  if (value === undefined || value === '') return undefined;
-  const d = new Date(String(value));
-  if (Number.isNaN(d.getTime())) throw new InvalidRequestError(`'${name}' must be an ISO 8601 time.`, { param: name });
-  return d;
 }

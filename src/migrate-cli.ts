@@ -1,7 +1,7 @@
-import { loadEnv } from '../config/env.js';
-import { migrate } from './migrate.js';
-import { PgDb } from './pg.js';
-import { PgliteDb } from './pglite.js';
+import { loadEnv } from './config/env.js';
+import { migrate } from './store/migrate.js';
+import { PgDb } from './store/pg.js';
+import { PgliteDb } from './store/pglite.js';
 import { join } from 'node:path';
 
 /** `npm run migrate` — applies pending migrations to DATABASE_URL (or the embedded database). */

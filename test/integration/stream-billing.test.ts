@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { countTokens } from '../../src/credits/estimate.js';
-import type { MockUpstream } from '../../src/mock-upstream/server.js';
+import type { MockUpstream } from '../mock-upstream/server.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';

@@ -89,6 +89,28 @@ describe('admin API', () => {
     expect((await adminRaw('POST', '/providers', { id: 'x1', kind: 'openai', color: 'red' })).body.error).toMatchObject({ param: 'color', message: "Unknown field 'color'." });
   });
 
+  it('maps constraint violations to field errors without echoing database text', async () => {
+    await gw.admin('POST', '/users', { email: 'dup@example.test' });
+    const dup = await adminRaw('POST', '/users', { email: 'dup@example.test' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toMatchObject({ type: 'conflict_error', param: 'email', code: 'already_exists' });
+    const noPlan = await adminRaw('POST', '/users', { email: 'ghost-plan@example.test', planId: 'ghost' });
+    expect(noPlan.status).toBe(400);
+    expect(noPlan.body.error).toMatchObject({ param: 'planId', code: 'reference_error' });
+    const pinned = await gw.admin('POST', '/plans', { id: 'pinned', name: 'Pinned' });
+    await gw.admin('POST', '/users', { email: 'pinned@example.test', planId: pinned.id });
+    const inUse = await adminRaw('DELETE', '/plans/pinned');
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error).toMatchObject({ param: 'id', code: 'in_use' });
+    const dupPlan = await adminRaw('POST', '/plans', { id: 'pinned', name: 'Again' });
+    expect([dupPlan.status, dupPlan.body.error.param]).toEqual([409, 'id']);
+    const badId = await adminRaw('GET', '/accounts/not-a-uuid');
+    expect(badId.status).toBe(400);
+    for (const r of [dup, noPlan, inUse, dupPlan, badId]) {
+      expect(r.body.error.message).not.toMatch(/Key \(|table|constraint|violates|syntax|uuid|_key|_fkey/i);
+    }
+  });
+
   it('shows a new API key once; the key works; revoking it stops it at once on this instance', async () => {
     const { user, created, client } = await keyFor('Ada@Example.test');
     expect(user).toMatchObject({ email: 'ada@example.test', planId: 'default', balanceMicros: '5000000' });

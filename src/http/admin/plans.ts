@@ -56,7 +56,7 @@ export function planRoutes(gw: Gateway, changed: () => Promise<void>): Router {
   });
 
   r.delete('/plans/:id', async (req, res) => {
-    const { rowCount } = await mapDbErrors(() => gw.db.query('DELETE FROM plans WHERE id = $1', [req.params.id]));
+    const { rowCount } = await mapDbErrors(() => gw.db.query('DELETE FROM plans WHERE id = $1', [req.params.id]), 'delete');
     if (!rowCount) throw new NotFoundError(`No plan '${req.params.id}'.`);
     await changed();
     res.status(204).end();

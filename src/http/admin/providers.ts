@@ -106,7 +106,7 @@ export function providerRoutes(gw: Gateway, changed: () => Promise<void>): Route
   });
 
   r.delete('/providers/:id', async (req, res) => {
-    const { rowCount } = await mapDbErrors(() => gw.db.query('DELETE FROM providers WHERE id = $1', [req.params.id]));
+    const { rowCount } = await mapDbErrors(() => gw.db.query('DELETE FROM providers WHERE id = $1', [req.params.id]), 'delete');
     if (!rowCount) throw new NotFoundError(`No provider '${req.params.id}'.`);
     await changed();
     res.status(204).end();

@@ -39,7 +39,7 @@ describe('admin API', () => {
     expect(created.keys[0]).toMatchObject({ label: 'main', last4: '9876' });
     expect(JSON.stringify(created)).not.toContain('supersecret');
     const [row] = await db.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM provider_keys');
-    expect(row!.secret_encrypted).toMatch(/^v1\./);
+    expect(row!.secret_encrypted).toMatch(/^v2\./);
     expect(row!.secret_encrypted).not.toContain('supersecret');
     expect(JSON.stringify(await gw.admin('GET', '/providers'))).not.toContain('supersecret');
   });

@@ -12,7 +12,5 @@ export const Timestamp = Type.String({ format: 'date-time' });
 export const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /** A positive whole number, or null for "unlimited". */
 export const Limit = OrNull(Type.Integer({ minimum: 1 }));
-/** `{ data: [...] }`, the shape of every admin listing. */
-export const List = <T extends TSchema>(item: T) => Type.Object({ data: Type.Array(item) });
 /** One of a few strings, as a JSON Schema `enum` (so a 400 lists the allowed values). */
 export const OneOf = <const T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });

@@ -3,7 +3,7 @@
  *   HTTP (src/http, src/app.ts, src/server.ts) → pipeline (src/pipeline) → domain → store → util.
  * Type-only imports count the same as value imports: a type import still couples the layers.
  */
-const DOMAIN = '(auth|cache|canonical|config|credits|limits|observability|providers|routing|upstream)';
+const DOMAIN = '(auth|cache|canonical|config|credits|limits|observability|providers|routing|upstream|usage)';
 const HTTP = '^src/(http/|app\\.ts$|server\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -21,7 +21,14 @@ module.exports = {
       comment: 'Domain code knows nothing of HTTP or of the request pipeline that drives it.',
       severity: 'error',
       from: { path: `^src/${DOMAIN}/` },
-      to: { path: [HTTP, '^src/pipeline/'] },
+      to: { path: [HTTP, '^src/pipeline/', '^src/gateway\\.ts$'] },
+    },
+    {
+      name: 'domain-shares-only-the-admin-contract-with-the-sdk',
+      comment: 'The admin API is described once (src/sdk/admin-api); the rest of the SDK is a client the server never uses.',
+      severity: 'error',
+      from: { path: `^src/(${DOMAIN.slice(1, -1)}|pipeline|store|util)/` },
+      to: { path: '^src/sdk/', pathNot: '^src/sdk/admin-api/' },
     },
     {
       name: 'pipeline-not-to-http',

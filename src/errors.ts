@@ -104,8 +104,8 @@ export class ModelNotFoundError extends NotFoundError {
 }
 
 export class ConflictError extends GatewayError {
-  constructor(message: string, code = 'conflict') {
-    super('conflict', message, { code });
+  constructor(message: string, code = 'conflict', param: string | null = null) {
+    super('conflict', message, { code, param });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { PriceRates } from '../credits/money.js';
 import { micros } from '../credits/money.js';
 import type { Queryable } from '../store/db.js';
-import type { SecretBox } from '../store/secrets.js';
+import { providerKeyContext, type SecretBox } from '../store/secrets.js';
 
 export type ProviderKind = 'openai' | 'anthropic' | 'gemini' | 'mistral';
 
@@ -201,7 +201,7 @@ export function buildCatalogue(rows: CatalogueRows, secrets: SecretBox): Catalog
       id: k.id,
       providerId: k.provider_id,
       label: k.label,
-      secret: secrets.open(k.secret_encrypted),
+      secret: secrets.open(k.secret_encrypted, providerKeyContext(k.provider_id, k.id)),
       last4: k.last4,
       weight: k.weight,
       enabled: k.enabled,

@@ -2,6 +2,8 @@ import type { Env } from './env.js';
 import type { Logger } from '../observability/logger.js';
 import type { Db } from '../store/db.js';
 import type { SecretBox } from '../store/secrets.js';
+import { resealProviderKeys } from './repo/provider-keys.js';
+import { providersWithoutKeys } from './repo/providers.js';
 import { createFirstUser, readSeed, seedIfEmpty, syncEnvProviderKeys } from './seed.js';
 
 export interface FirstStartResult {
@@ -12,18 +14,19 @@ export interface FirstStartResult {
 }
 
 /**
- * What a start does to the database besides migrations: seed an empty catalogue, take provider
- * keys from the environment, and (embedded mode, first start) create a first user and key.
+ * What a start does to the database besides migrations: seed an empty catalogue, re-seal provider
+ * keys under the current encryption key, take provider keys from the environment, and (embedded
+ * mode, first start) create a first user and key.
  */
 export async function prepareCatalogue(env: Env, db: Db, secrets: SecretBox, log: Logger): Promise<FirstStartResult> {
   const seed = env.SEED_FILE === 'none' ? undefined : readSeed(env.SEED_FILE);
-  const seeded = seed ? await seedIfEmpty(db, seed) : false;
+  const seeded = seed ? await seedIfEmpty(db, secrets, seed) : false;
   if (seed && seeded) log.info({ models: seed.models.length, pricesAsOf: seed.pricesAsOf }, 'catalogue seeded');
+  // Keys sealed under an older ENCRYPTION_KEY entry (or in the v1 form) move to the current one.
+  const resealed = await resealProviderKeys(db, secrets);
+  if (resealed > 0) log.info({ resealed }, 'provider keys re-encrypted with the current ENCRYPTION_KEY');
   const providersWithEnvKeys = seed ? await syncEnvProviderKeys(db, secrets, seed, process.env) : [];
-  const { rows } = await db.query<{ id: string }>(
-    'SELECT p.id FROM providers p WHERE p.enabled AND NOT EXISTS (SELECT 1 FROM provider_keys k WHERE k.provider_id = p.id AND k.enabled) ORDER BY p.id',
-  );
-  const result: FirstStartResult = { seeded, providersWithEnvKeys, providersWithoutKeys: rows.map((r) => r.id) };
+  const result: FirstStartResult = { seeded, providersWithEnvKeys, providersWithoutKeys: await providersWithoutKeys(db) };
   if (!env.DATABASE_URL) result.firstUser = await createFirstUser(db, env.FIRST_USER_CREDITS);
   return result;
 }

@@ -1,11 +1,17 @@
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { generateApiKey } from '../auth/api-keys.js';
+import { createAccount, insertUser } from '../auth/users.js';
+import { insertApiKey } from '../auth/api-key-store.js';
 import { changeBalance } from '../credits/ledger.js';
 import { creditsToMicros } from '../credits/money.js';
+import type { ProviderKind } from '../sdk/admin-api/index.js';
 import type { Db, Queryable } from '../store/db.js';
-import { lastFour, type SecretBox } from '../store/secrets.js';
+import type { SecretBox } from '../store/secrets.js';
 import { projectPath, readProjectJson } from '../paths.js';
+import { insertModel } from './repo/models.js';
+import { insertPlan } from './repo/plans.js';
+import { findProviderKeyByLabel, insertProviderKey, updateProviderKey } from './repo/provider-keys.js';
+import { insertProvider, providerExists } from './repo/providers.js';
 
 interface SeedModel {
   alias: string;
@@ -23,7 +29,7 @@ interface SeedModel {
 
 export interface CatalogueSeed {
   pricesAsOf: string;
-  providers: { id: string; kind: string; name: string; baseUrl: string; apiKeyEnv?: string }[];
+  providers: { id: string; kind: ProviderKind; name: string; baseUrl: string; apiKeyEnv?: string }[];
   plans?: { id: string; name: string; rpm?: number | null; rpmPerProvider?: number | null; tpm?: number | null; maxConcurrentStreams?: number | null; markupBps?: number }[];
   models: SeedModel[];
 }
@@ -32,57 +38,45 @@ const SEED_LOCK_KEY = 7_314_200_002;
 
 /** Reads and validates a seed file against config-schema/catalogue-seed.schema.json. */
 export function readSeed(path = projectPath('catalogue', 'seed.json')): CatalogueSeed {
-  const validate = new Ajv({ allErrors: false, strict: false }).compile(readProjectJson<object>('config-schema', 'catalogue-seed.schema.json'));
+  const validate = new Ajv({ allErrors: false, strict: false }).compile<CatalogueSeed>(readProjectJson<object>('config-schema', 'catalogue-seed.schema.json'));
   const seed = JSON.parse(readFileSync(path, 'utf8')) as unknown;
   if (!validate(seed)) {
     const e = validate.errors![0]!;
     throw new Error(`Catalogue seed ${path} is invalid at '${e.instancePath || '/'}': ${e.message}`);
   }
-  const s = seed as CatalogueSeed;
-  const known = new Set(s.models.map((m) => m.alias));
-  for (const m of s.models) {
-    if (!s.providers.some((p) => p.id === m.provider)) throw new Error(`Catalogue seed: model '${m.alias}' names unknown provider '${m.provider}'`);
+  const known = new Set(seed.models.map((m) => m.alias));
+  for (const m of seed.models) {
+    if (!seed.providers.some((p) => p.id === m.provider)) throw new Error(`Catalogue seed: model '${m.alias}' names unknown provider '${m.provider}'`);
     for (const f of m.fallbacks ?? []) if (!known.has(f)) throw new Error(`Catalogue seed: model '${m.alias}' falls back to unknown '${f}'`);
   }
-  return s;
+  return seed;
 }
 
 /**
  * Writes the seed into an empty catalogue (no providers yet), once, even when several instances
- * start together. Returns whether this call seeded.
+ * start together, through the same repository the admin API writes with. Returns whether this call seeded.
  */
-export async function seedIfEmpty(db: Db, seed: CatalogueSeed): Promise<boolean> {
+export async function seedIfEmpty(db: Db, secrets: SecretBox, seed: CatalogueSeed): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK_KEY]);
     const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM providers');
     if (rows[0]!.n > 0) return false;
-    for (const p of seed.plans ?? []) {
-      await tx.query(
-        `INSERT INTO plans (id, name, rpm, rpm_per_provider, tpm, max_concurrent_streams, markup_bps) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (id) DO NOTHING`,
-        [p.id, p.name, p.rpm ?? null, p.rpmPerProvider ?? null, p.tpm ?? null, p.maxConcurrentStreams ?? null, p.markupBps ?? 0],
-      );
-    }
-    for (const p of seed.providers) {
-      await tx.query('INSERT INTO providers (id, kind, name, base_url) VALUES ($1, $2, $3, $4)', [p.id, p.kind, p.name, p.baseUrl]);
-    }
+    for (const p of seed.plans ?? []) await insertPlan(tx, p, { ifAbsent: true });
+    for (const p of seed.providers) await insertProvider(tx, secrets, { id: p.id, kind: p.kind, name: p.name, baseUrl: p.baseUrl });
     for (const m of seed.models) {
-      await tx.query(
-        `INSERT INTO models (alias, provider_id, upstream_model, kind, context_window, max_output_tokens, supports_vision, supports_tools, supports_json, fallbacks)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [m.alias, m.provider, m.upstreamModel, m.kind ?? 'chat', m.contextWindow, m.maxOutputTokens, m.vision ?? false, m.tools ?? false, m.json ?? false, m.fallbacks ?? []],
-      );
-      const input = creditsToMicros(m.price.input);
-      await tx.query(
-        `INSERT INTO prices (model_alias, input_per_mtok, output_per_mtok, cached_input_per_mtok, cache_write_per_mtok) VALUES ($1, $2, $3, $4, $5)`,
-        [
-          m.alias,
-          input.toString(),
-          creditsToMicros(m.price.output).toString(),
-          (m.price.cachedInput ? creditsToMicros(m.price.cachedInput) : input).toString(),
-          (m.price.cacheWrite ? creditsToMicros(m.price.cacheWrite) : input).toString(),
-        ],
-      );
+      await insertModel(tx, {
+        alias: m.alias,
+        providerId: m.provider,
+        upstreamModel: m.upstreamModel,
+        kind: m.kind,
+        contextWindow: m.contextWindow,
+        maxOutputTokens: m.maxOutputTokens,
+        supportsVision: m.vision ?? false,
+        supportsTools: m.tools ?? false,
+        supportsJson: m.json ?? false,
+        fallbacks: m.fallbacks ?? [],
+        price: { inputPerMtok: m.price.input, outputPerMtok: m.price.output, cachedInputPerMtok: m.price.cachedInput, cacheWritePerMtok: m.price.cacheWrite },
+      });
     }
     return true;
   });
@@ -98,16 +92,11 @@ export async function syncEnvProviderKeys(db: Queryable, secrets: SecretBox, see
   for (const p of seed.providers) {
     const value = p.apiKeyEnv ? env[p.apiKeyEnv]?.trim() : undefined;
     if (!p.apiKeyEnv || !value) continue;
-    const exists = await db.query('SELECT 1 FROM providers WHERE id = $1', [p.id]);
-    if (!exists.rowCount) continue;
+    if (!(await providerExists(db, p.id))) continue;
     const label = `env:${p.apiKeyEnv}`;
-    const current = await db.query<{ id: string; secret_encrypted: string }>('SELECT id::text AS id, secret_encrypted FROM provider_keys WHERE provider_id = $1 AND label = $2', [p.id, label]);
-    const row = current.rows[0];
-    if (!row) {
-      await db.query('INSERT INTO provider_keys (provider_id, label, secret_encrypted, last4) VALUES ($1, $2, $3, $4)', [p.id, label, secrets.seal(value), lastFour(value)]);
-    } else if (secrets.open(row.secret_encrypted) !== value) {
-      await db.query('UPDATE provider_keys SET secret_encrypted = $2, last4 = $3, updated_at = now() WHERE id = $1::bigint', [row.id, secrets.seal(value), lastFour(value)]);
-    }
+    const current = await findProviderKeyByLabel(db, secrets, p.id, label);
+    if (!current) await insertProviderKey(db, secrets, p.id, { secret: value, label });
+    else if (current.secret !== value) await updateProviderKey(db, secrets, p.id, current.id, { secret: value });
     synced.push(p.id);
   }
   return synced;
@@ -120,11 +109,10 @@ export async function createFirstUser(db: Db, credits: string): Promise<{ email:
     const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM users');
     if (rows[0]!.n > 0) return undefined;
     const email = 'admin@localhost';
-    const acct = await tx.query<{ id: string }>("INSERT INTO accounts (name) VALUES ('First account') RETURNING id");
-    const user = await tx.query<{ id: string }>("INSERT INTO users (account_id, email, name, plan_id) VALUES ($1, $2, 'First user', 'default') RETURNING id", [acct.rows[0]!.id, email]);
-    await changeBalance(tx, { accountId: acct.rows[0]!.id, kind: 'grant', amount: creditsToMicros(credits), note: 'first-start credits', actor: 'system' });
-    const k = generateApiKey();
-    await tx.query("INSERT INTO api_keys (user_id, key_hash, prefix, name) VALUES ($1, $2, $3, 'first key')", [user.rows[0]!.id, k.hash, k.prefix]);
-    return { email, key: k.secret };
+    const accountId = await createAccount(tx, 'First account');
+    const userId = await insertUser(tx, { accountId, email, name: 'First user', planId: 'default' });
+    await changeBalance(tx, { accountId, kind: 'grant', amount: creditsToMicros(credits), note: 'first-start credits', actor: 'system' });
+    const key = await insertApiKey(tx, userId, 'first key', null);
+    return { email, key: key.key };
   });
 }

@@ -1,5 +1,5 @@
 import { OpenAIError } from 'openai';
-import type * as T from './admin-types.js';
+import type * as T from './admin-api/index.js';
 import { envVar, HttpClient, resolveBaseURL, type Query } from './http.js';
 import { tagFilter, type Usage, type UsageQuery } from './types.js';
 
@@ -45,7 +45,7 @@ export class TollgateAdmin {
     delete: (providerId: string) => this.#send<void>('DELETE', `/providers/${id(providerId)}`),
     /** Adds a key; the answer shows only its last four characters. */
     addKey: (providerId: string, body: T.ProviderKeyCreate) =>
-      this.#send<Omit<T.ProviderKey, 'rpmLimit' | 'tpmLimit' | 'createdAt'>>('POST', `/providers/${id(providerId)}/keys`, body),
+      this.#send<T.ProviderKeyAdded>('POST', `/providers/${id(providerId)}/keys`, body),
     /** Changes a key's label, weight, limits or enabled flag; `secret` rotates it in place. */
     updateKey: (providerId: string, keyId: string, body: T.ProviderKeyUpdate) => this.#send<void>('PATCH', `/providers/${id(providerId)}/keys/${id(keyId)}`, body),
     deleteKey: (providerId: string, keyId: string) => this.#send<void>('DELETE', `/providers/${id(providerId)}/keys/${id(keyId)}`),

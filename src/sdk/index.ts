@@ -32,4 +32,5 @@ export {
 } from 'openai';
 export { formatCredits, MICROCREDITS_PER_CREDIT, toMicrocredits } from './money.js';
 export type { Credits, RequestRecord, Tags, Usage, UsageByModel, UsageQuery, UsageRequest, UsageTotals } from './types.js';
-export type * from './admin-types.js';
+// The admin API's bodies and answers (types only: the schemas stay on the gateway's side at run time).
+export type * from './admin-api/index.js';

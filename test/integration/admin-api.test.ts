@@ -39,7 +39,7 @@ describe('admin API', () => {
     expect(created.keys[0]).toMatchObject({ label: 'main', last4: '9876' });
     expect(JSON.stringify(created)).not.toContain('supersecret');
     const [row] = await db.query<{ secret_encrypted: string }>('SELECT secret_encrypted FROM provider_keys');
-    expect(row!.secret_encrypted).toMatch(/^v1\./);
+    expect(row!.secret_encrypted).toMatch(/^v2\./);
     expect(row!.secret_encrypted).not.toContain('supersecret');
     expect(JSON.stringify(await gw.admin('GET', '/providers'))).not.toContain('supersecret');
   });
@@ -87,6 +87,28 @@ describe('admin API', () => {
     expect((await adminRaw('POST', '/providers', { id: 'oa', kind: 'openai' })).status).toBe(409);
     expect((await adminRaw('PATCH', '/models/fast', { fallbacks: ['ghost'] })).body.error.param).toBe('fallbacks');
     expect((await adminRaw('POST', '/providers', { id: 'x1', kind: 'openai', color: 'red' })).body.error).toMatchObject({ param: 'color', message: "Unknown field 'color'." });
+  });
+
+  it('maps constraint violations to field errors without echoing database text', async () => {
+    await gw.admin('POST', '/users', { email: 'dup@example.test' });
+    const dup = await adminRaw('POST', '/users', { email: 'dup@example.test' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toMatchObject({ type: 'conflict_error', param: 'email', code: 'already_exists' });
+    const noPlan = await adminRaw('POST', '/users', { email: 'ghost-plan@example.test', planId: 'ghost' });
+    expect(noPlan.status).toBe(400);
+    expect(noPlan.body.error).toMatchObject({ param: 'planId', code: 'reference_error' });
+    const pinned = await gw.admin('POST', '/plans', { id: 'pinned', name: 'Pinned' });
+    await gw.admin('POST', '/users', { email: 'pinned@example.test', planId: pinned.id });
+    const inUse = await adminRaw('DELETE', '/plans/pinned');
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error).toMatchObject({ param: 'id', code: 'in_use' });
+    const dupPlan = await adminRaw('POST', '/plans', { id: 'pinned', name: 'Again' });
+    expect([dupPlan.status, dupPlan.body.error.param]).toEqual([409, 'id']);
+    const badId = await adminRaw('GET', '/accounts/not-a-uuid');
+    expect(badId.status).toBe(400);
+    for (const r of [dup, noPlan, inUse, dupPlan, badId]) {
+      expect(r.body.error.message).not.toMatch(/Key \(|table|constraint|violates|syntax|uuid|_key|_fkey/i);
+    }
   });
 
   it('shows a new API key once; the key works; revoking it stops it at once on this instance', async () => {

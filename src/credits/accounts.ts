@@ -1,0 +1,42 @@
+import type { Account, LedgerEntry, LedgerPage } from '../sdk/admin-api/index.js';
+import type { Queryable } from '../store/db.js';
+import { isoTime } from '../store/sql.js';
+import { formatCredits } from './money.js';
+
+/** Accounts and their ledger as the admin API shows them (balances in credits and in microcredits). */
+
+const ACCOUNT_SELECT = `SELECT a.id, a.name, a.balance::text AS "balanceMicros", a.held::text AS "heldMicros",
+  ${isoTime('a.created_at')} AS "createdAt", (SELECT count(*)::int FROM users u WHERE u.account_id = a.id) AS "userCount" FROM accounts a`;
+
+type AccountRow = Omit<Account, 'balance' | 'held' | 'available'>;
+
+/** Balance, held and available as credits, from the exact microcredit columns. */
+export function creditsView(balance: bigint, held: bigint): Pick<Account, 'balance' | 'held' | 'available'> {
+  return { balance: formatCredits(balance), held: formatCredits(held), available: formatCredits(balance - held) };
+}
+
+const withCredits = (a: AccountRow): Account => ({ ...a, ...creditsView(BigInt(a.balanceMicros), BigInt(a.heldMicros)) });
+
+/** Newest first, at most 500; `q` matches the account name. */
+export async function listAccounts(db: Queryable, q: string): Promise<Account[]> {
+  const { rows } = await db.query<AccountRow>(`${ACCOUNT_SELECT} WHERE ($1 = '' OR a.name ILIKE '%' || $1 || '%') ORDER BY a.created_at DESC LIMIT 500`, [q]);
+  return rows.map(withCredits);
+}
+
+export async function getAccount(db: Queryable, id: string): Promise<Account | undefined> {
+  const row = (await db.query<AccountRow>(`${ACCOUNT_SELECT} WHERE a.id = $1`, [id])).rows[0];
+  return row && withCredits(row);
+}
+
+/** One page of an account's ledger, newest first; `before` is the previous page's `nextBefore`. */
+export async function ledgerPage(db: Queryable, accountId: string, page: { limit: number; before: string | null }): Promise<LedgerPage> {
+  const { rows } = await db.query<Omit<LedgerEntry, 'amountCredits'>>(
+    `SELECT id::text AS id, kind, amount::text AS amount, request_id AS "requestId", note, actor, ${isoTime('created_at')} AS "createdAt"
+       FROM ledger WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+    [accountId, page.before, page.limit],
+  );
+  return {
+    data: rows.map((l) => ({ ...l, amountCredits: formatCredits(BigInt(l.amount)) })),
+    nextBefore: rows.length === page.limit ? rows.at(-1)!.id : null,
+  };
+}

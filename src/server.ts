@@ -141,7 +141,14 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   // Slow clients get bounded time to send a request (headers, then the whole body); the response,
   // however long a stream runs, is not limited by these.
   const server = createServer(
-    { keepAliveTimeout: 65_000, headersTimeout: env.CLIENT_HEADERS_TIMEOUT_MS, requestTimeout: Math.max(env.CLIENT_REQUEST_TIMEOUT_MS, env.CLIENT_HEADERS_TIMEOUT_MS) },
+    {
+      keepAliveTimeout: 65_000,
+      headersTimeout: env.CLIENT_HEADERS_TIMEOUT_MS,
+      requestTimeout: Math.max(env.CLIENT_REQUEST_TIMEOUT_MS, env.CLIENT_HEADERS_TIMEOUT_MS),
+      // How often Node looks for requests past those timeouts (its default, 30 s, would let a
+      // slow client hold a connection far longer than configured).
+      connectionsCheckingInterval: Math.min(1_000, env.CLIENT_HEADERS_TIMEOUT_MS),
+    },
     createRequestListener(gw, app),
   );
   server.on('clientError', onClientError);

@@ -40,3 +40,9 @@ export async function ledgerPage(db: Queryable, accountId: string, page: { limit
     nextBefore: rows.length === page.limit ? rows.at(-1)!.id : null,
   };
 }
+
+/** An account's balance and what is held of it, exactly, as the account's own keys read it. */
+export async function accountBalance(db: Queryable, id: string): Promise<{ name: string; balance: bigint; held: bigint } | undefined> {
+  const row = (await db.query<{ name: string; balance: string; held: string }>('SELECT name, balance::text AS balance, held::text AS held FROM accounts WHERE id = $1', [id])).rows[0];
+  return row && { name: row.name, balance: BigInt(row.balance), held: BigInt(row.held) };
+}

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { GatewayError, InvalidRequestError } from '../errors.js';
 import { httpStatusOf, openAIErrorBody } from './errors.js';
@@ -7,7 +8,10 @@ import { httpStatusOf, openAIErrorBody } from './errors.js';
  * request line) still gets an answer in the OpenAI error shape, then the connection closes.
  */
 export function onClientError(err: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable || (socket as Socket & { _httpMessage?: unknown })._httpMessage) {
+  // The request may already be in a handler (a body that never finished): answer it all the
+  // same, unless its response has begun.
+  const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (!socket.writable || res?.headersSent) {
     socket.destroy();
     return;
   }

@@ -48,3 +48,16 @@ export async function getRequest(db: Queryable, id: string): Promise<RequestDeta
   );
   return rows[0] && withCost(rows[0]);
 }
+
+/** One request of an account, as its own keys read it (wire names in snake_case, as the OpenAI-style API speaks). */
+export async function getAccountRequest(db: Queryable, accountId: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await db.query<Record<string, unknown>>(
+    `SELECT id, endpoint, model_alias AS model, served_model, provider_id AS provider, stream, status, error_code,
+            prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated,
+            cost::text AS cost_microcredits, cache_hit, latency_ms, attempts, tags, started_at, finished_at
+       FROM requests WHERE id = $1 AND account_id = $2`,
+    [id, accountId],
+  );
+  const row = rows[0];
+  return row && { ...row, cost: formatCredits(BigInt(row.cost_microcredits as string)) };
+}

@@ -1,10 +1,13 @@
 import { Router, type Request } from 'express';
 import { extractBearer } from '../../auth/api-keys.js';
 import type { Principal } from '../../auth/principal.js';
-import { formatCredits, micros } from '../../credits/money.js';
+import { accountBalance } from '../../credits/accounts.js';
+import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { NotFoundError } from '../../errors.js';
-import { usageQuery } from './usage-query.js';
+import { getAccountRequest } from '../../usage/request-log.js';
+import { usageReport } from '../../usage/usage-report.js';
+import { readUsageQuery } from './usage-query.js';
 
 /**
  * What a caller can read about its own money, with its API key:
@@ -18,42 +21,32 @@ export function accountRoutes(gw: Gateway): Router {
 
   r.get('/v1/credits', async (req, res) => {
     const p = await principalOf(req);
-    const { rows } = await gw.db.query<{ balance: string; held: string; name: string }>('SELECT balance, held, name FROM accounts WHERE id = $1', [p.accountId]);
-    const a = rows[0];
+    const a = await accountBalance(gw.db, p.accountId);
     if (!a) throw new NotFoundError('The account behind this key no longer exists.', 'account_not_found');
-    const balance = micros(a.balance);
-    const held = micros(a.held);
     res.setHeader('cache-control', 'no-store');
     res.json({
       object: 'credits',
       account_id: p.accountId,
       account_name: a.name,
-      balance: formatCredits(balance),
-      held: formatCredits(held),
-      available: formatCredits(balance - held),
-      balance_microcredits: a.balance,
-      held_microcredits: a.held,
+      balance: formatCredits(a.balance),
+      held: formatCredits(a.held),
+      available: formatCredits(a.balance - a.held),
+      balance_microcredits: a.balance.toString(),
+      held_microcredits: a.held.toString(),
     });
   });
 
   r.get('/v1/usage', async (req, res) => {
     const p = await principalOf(req);
     const scope = req.query.scope === 'account' ? 'account' : 'user';
-    res.json(await usageQuery(gw.db, { accountId: p.accountId, userId: scope === 'user' ? p.userId : undefined }, req.query));
+    res.json(await usageReport(gw.db, { accountId: p.accountId, userId: scope === 'user' ? p.userId : undefined }, readUsageQuery(req.query)));
   });
 
   r.get('/v1/requests/:id', async (req, res) => {
     const p = await principalOf(req);
-    const { rows } = await gw.db.query<Record<string, unknown>>(
-      `SELECT id, endpoint, model_alias AS model, served_model, provider_id AS provider, stream, status, error_code,
-              prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated,
-              cost::text AS cost_microcredits, cache_hit, latency_ms, attempts, tags, started_at, finished_at
-         FROM requests WHERE id = $1 AND account_id = $2`,
-      [req.params.id, p.accountId],
-    );
-    const row = rows[0];
+    const row = await getAccountRequest(gw.db, p.accountId, req.params.id);
     if (!row) throw new NotFoundError(`No request '${req.params.id}' on this account.`, 'request_not_found');
-    res.json({ object: 'request', ...row, cost: formatCredits(BigInt(row.cost_microcredits as string)) });
+    res.json({ object: 'request', ...row });
   });
 
   return r;

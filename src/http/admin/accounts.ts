@@ -4,10 +4,11 @@ import { assertPositive, changeBalance } from '../../credits/ledger.js';
 import { creditsToMicros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { CreditChange, type CreditChangeResult } from '../../sdk/admin-api/index.js';
-import { usageQuery } from '../account/usage-query.js';
+import { readUsageQuery } from '../account/usage-query.js';
+import { usageReport } from '../../usage/usage-report.js';
 import { NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
-import { clampInt, optionalString } from './query.js';
+import { clampInt, optionalString } from '../query.js';
 import { bodyParser } from './schemas.js';
 
 const parseCreditChange = bodyParser(CreditChange);
@@ -47,7 +48,7 @@ export function accountAdminRoutes(gw: Gateway): Router {
   r.get('/usage', async (req, res) => {
     const accountId = typeof req.query.accountId === 'string' ? req.query.accountId : undefined;
     const userId = typeof req.query.userId === 'string' ? req.query.userId : undefined;
-    res.json(await mapDbErrors(() => usageQuery(gw.db, { accountId, userId }, req.query)));
+    res.json(await mapDbErrors(() => usageReport(gw.db, { accountId, userId }, readUsageQuery(req.query))));
   });
 
   return r;

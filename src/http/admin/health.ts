@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import type { AdminHealth } from '../../sdk/admin-api/index.js';
 import { trafficHealth } from '../../usage/traffic-health.js';
-import { clampInt } from './query.js';
+import { clampInt } from '../query.js';
 
 /**
  * GET /admin/api/health?minutes=60 — what the operator's health page shows: traffic, error and

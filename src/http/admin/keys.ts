@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { KEY_STATUS_FILTER, searchApiKeys, type KeyStatus } from '../../auth/api-key-store.js';
 import type { Gateway } from '../../gateway.js';
 import { InvalidRequestError } from '../../errors.js';
-import { clampInt } from './query.js';
+import { clampInt } from '../query.js';
 
 const isKeyStatus = (s: string): s is KeyStatus => Object.hasOwn(KEY_STATUS_FILTER, s);
 

@@ -4,7 +4,7 @@ import { InvalidRequestError, NotFoundError } from '../../errors.js';
 import { getRequest, listRequests } from '../../usage/request-log.js';
 import { BUCKET_MS, firstBucket, GROUP_BY, usageSeries, type Bucket } from '../../usage/usage-series.js';
 import { mapDbErrors } from './db-errors.js';
-import { clampInt, oneOf, optionalString, time } from './query.js';
+import { clampInt, oneOf, optionalString, time } from '../query.js';
 
 const MAX_BUCKETS = 1_000;
 

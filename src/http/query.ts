@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '../../errors.js';
+import { InvalidRequestError } from '../errors.js';
 
-/** Readers of admin query-string parameters: a bad value is a 400 naming the parameter. */
+/** Readers of query-string parameters: a bad value is a 400 naming the parameter. */
 
 /** A whole number within [min, max]; missing or not a number → fallback. */
 export function clampInt(value: unknown, fallback: number, min: number, max: number): number {
@@ -14,11 +14,15 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], f
   return found;
 }
 
-/** An ISO 8601 time as epoch milliseconds. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** An ISO 8601 time between 1970 and 9999 as epoch milliseconds (the request log holds nothing outside it). */
 export function time(value: unknown, param: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  const t = new Date(String(value)).getTime();
+  const t = typeof value === 'string' ? new Date(value).getTime() : Number.NaN;
   if (Number.isNaN(t)) throw new InvalidRequestError(`'${param}' must be an ISO 8601 time.`, { param });
+  if (t < EARLIEST || t > LATEST) throw new InvalidRequestError(`'${param}' must be a time between 1970 and 9999.`, { param });
   return t;
 }
 

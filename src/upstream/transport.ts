@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config/catalogue.js';
 import { ClientAbortedError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { UpstreamHttpRequest } from '../providers/types.js';
+import { silenceTimeout, type SilenceTimeoutOption } from './silence-timeout.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -13,8 +14,17 @@ export interface UpstreamResponse {
 
 interface Endpoint {
   pool: Pool;
+  /** The pool behind the silence-timeout interceptor: what requests go through. */
+  dispatcher: Dispatcher;
   basePath: string;
 }
+
+/**
+ * undici's own headersTimeout/bodyTimeout stay on as a backstop, this much later than ours: its
+ * timer wheel ticks every ~500 ms and may fire up to a tick early or a tick late, so with this
+ * slack ours always fires first and the backstop only matters if ours somehow did not.
+ */
+const UNDICI_BACKSTOP_SLACK_MS = 1_000;
 
 export interface TransportOptions {
   /** Keep-alive connections per upstream origin. */
@@ -24,8 +34,9 @@ export interface TransportOptions {
 /**
  * undici keep-alive pools, one per upstream origin (and connect timeout). Timeouts:
  * - connect: the provider's connect_timeout_ms (pool-level, per origin);
- * - first byte: headersTimeout = first_byte_timeout_ms; the same bound applies to any silence
- *   between body chunks (bodyTimeout), so a stalled stream is cut too;
+ * - first byte: first_byte_timeout_ms from the moment the request is written; the same bound
+ *   applies to any silence between body chunks, so a stalled stream is cut too. Enforced by our
+ *   own timer (silence-timeout.ts), precise to the millisecond; undici's coarse ones are a backstop;
  * - total: an abort signal after total_timeout_ms, merged with the caller's signal.
  */
 export class Transport {
@@ -38,16 +49,14 @@ export class Transport {
     let ep = this.endpoints.get(cacheKey);
     if (!ep) {
       const url = new URL(provider.baseUrl);
-      ep = {
-        pool: new Pool(url.origin, {
-          connections: this.opts.connections,
-          pipelining: 1,
-          keepAliveTimeout: 30_000,
-          keepAliveMaxTimeout: 600_000,
-          connect: { timeout: provider.connectTimeoutMs },
-        }),
-        basePath: url.pathname.replace(/\/+$/, ''),
-      };
+      const pool = new Pool(url.origin, {
+        connections: this.opts.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 600_000,
+        connect: { timeout: provider.connectTimeoutMs },
+      });
+      ep = { pool, dispatcher: pool.compose(silenceTimeout), basePath: url.pathname.replace(/\/+$/, '') };
       this.endpoints.set(cacheKey, ep);
     }
     return ep;
@@ -72,15 +81,18 @@ export class Transport {
     const release = () => clearTimeout(timer);
     const signal = controller.signal;
     try {
-      const res = await ep.pool.request({
+      const backstopMs = provider.firstByteTimeoutMs + UNDICI_BACKSTOP_SLACK_MS;
+      const options: Dispatcher.RequestOptions & SilenceTimeoutOption = {
         method: req.method,
         path: ep.basePath + req.path,
         headers: req.headers,
         body: req.body,
         signal: controller.signal,
-        headersTimeout: provider.firstByteTimeoutMs,
-        bodyTimeout: provider.firstByteTimeoutMs,
-      });
+        silenceTimeoutMs: provider.firstByteTimeoutMs,
+        headersTimeout: backstopMs,
+        bodyTimeout: backstopMs,
+      };
+      const res = await ep.dispatcher.request(options);
       res.body.once('close', release);
       return { status: res.statusCode, headers: res.headers, body: res.body, timedOut: () => timedOut };
     } catch (err) {

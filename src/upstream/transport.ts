@@ -65,21 +65,27 @@ export class Transport {
   /**
    * Sends one request. Resolves once the response headers arrive (any status); the caller reads
    * or discards the body. Rejects with UpstreamTimeoutError / UpstreamError when no response came.
-   */
-  /**
-   * `abort` is the request's controller (aborted when the client goes away); the total timeout
-   * aborts the same controller, so one exchange costs one controller and one timer.
+   * `abort` is the request's controller (aborted when the client goes away): it ends this
+   * exchange too. The total timeout aborts only this exchange's own controller, so the request
+   * can still retry or fail over; its timer and the link to `abort` are undone when the body
+   * closes or the exchange fails.
    */
   async send(provider: ProviderConfig, req: UpstreamHttpRequest, abort?: AbortController): Promise<UpstreamResponse> {
     const ep = this.endpoint(provider);
-    const controller = abort ?? new AbortController();
+    const exchange = new AbortController();
+    const caller = abort?.signal;
+    const onCallerAbort = () => exchange.abort();
+    if (caller?.aborted) exchange.abort();
+    else caller?.addEventListener('abort', onCallerAbort, { once: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      exchange.abort();
     }, provider.totalTimeoutMs);
-    const release = () => clearTimeout(timer);
-    const signal = controller.signal;
+    const release = () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onCallerAbort);
+    };
     try {
       const backstopMs = provider.firstByteTimeoutMs + UNDICI_BACKSTOP_SLACK_MS;
       const options: Dispatcher.RequestOptions & SilenceTimeoutOption = {
@@ -87,7 +93,7 @@ export class Transport {
         path: ep.basePath + req.path,
         headers: req.headers,
         body: req.body,
-        signal: controller.signal,
+        signal: exchange.signal,
         silenceTimeoutMs: provider.firstByteTimeoutMs,
         headersTimeout: backstopMs,
         bodyTimeout: backstopMs,
@@ -97,7 +103,7 @@ export class Transport {
       return { status: res.statusCode, headers: res.headers, body: res.body, timedOut: () => timedOut };
     } catch (err) {
       release();
-      throw transportError(err, provider, timedOut, signal.aborted && !timedOut);
+      throw transportError(err, provider, timedOut, caller?.aborted ?? false);
     }
   }
 

@@ -29,7 +29,7 @@ interface Attempt {
 }
 
 /** A provider of its own (so its breaker is its own) and a model on it, with optional fallbacks. */
-async function deployment(id: string, opts: { keys?: string[]; fallbacks?: string[]; firstByteTimeoutMs?: number; kind?: 'openai' | 'anthropic'; price?: string } = {}) {
+async function deployment(id: string, opts: { keys?: string[]; fallbacks?: string[]; firstByteTimeoutMs?: number; totalTimeoutMs?: number; kind?: 'openai' | 'anthropic'; price?: string } = {}) {
   const kind = opts.kind ?? 'openai';
   await gw.admin('POST', '/providers', {
     id,
@@ -37,6 +37,7 @@ async function deployment(id: string, opts: { keys?: string[]; fallbacks?: strin
     baseUrl: mock.baseUrl(kind),
     keys: (opts.keys ?? [`${id}-key`]).map((secret) => ({ secret })),
     ...(opts.firstByteTimeoutMs ? { firstByteTimeoutMs: opts.firstByteTimeoutMs } : {}),
+    ...(opts.totalTimeoutMs ? { totalTimeoutMs: opts.totalTimeoutMs } : {}),
   });
   await gw.admin('POST', '/models', {
     alias: `${id}-model`,
@@ -130,6 +131,15 @@ describe('retries', () => {
     // The one timing bound, and the point of this test: given up before undici's coarse timer
     // could have fired, so by our own timer, close to the configured timeout.
     expect(latencyMs).toBeLessThan(UNDICI_EARLIEST_TIMEOUT_MS);
+  });
+
+  it('a total timeout ends the attempt, not the request: it is retried like any other timeout', async () => {
+    const id = `total${Math.random().toString(36).slice(2, 6)}`;
+    const model = await deployment(id, { totalTimeoutMs: 300 });
+    await fault(id, { type: 'slow_first_byte', ms: 3_000 });
+    const { data, row } = await askFor(model);
+    expect(data.choices[0]!.message.content).toBe('Mock reply to: Hello there gateway');
+    expect(row.attempts.map((a) => [a.status, a.retryReason ?? null])).toEqual([[504, 'upstream_timeout_total'], [200, null]]);
   });
 
   it('a stream that goes silent past the timeout after its first chunk is cut on time', async () => {

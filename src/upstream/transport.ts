@@ -21,8 +21,8 @@ interface Endpoint {
 
 /**
  * undici's own headersTimeout/bodyTimeout stay on as a backstop, this much later than ours: its
- * timer wheel ticks every ~500 ms and may fire up to a tick early or a tick late, so with this
- * slack ours always fires first and the backstop only matters if ours somehow did not.
+ * timer wheel ticks every ~500 ms, so it fires up to a tick after its deadline; with this slack
+ * ours always fires first, and the backstop only matters if ours somehow did not.
  */
 const UNDICI_BACKSTOP_SLACK_MS = 1_000;
 
@@ -37,7 +37,8 @@ export interface TransportOptions {
  * - first byte: first_byte_timeout_ms from the moment the request is written; the same bound
  *   applies to any silence between body chunks, so a stalled stream is cut too. Enforced by our
  *   own timer (silence-timeout.ts), precise to the millisecond; undici's coarse ones are a backstop;
- * - total: an abort signal after total_timeout_ms, merged with the caller's signal.
+ * - total: aborts the exchange's own controller after total_timeout_ms (the request's controller,
+ *   aborted when the client goes away, is linked to it, not replaced by it).
  */
 export class Transport {
   private readonly endpoints = new Map<string, Endpoint>();

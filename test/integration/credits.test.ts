@@ -14,7 +14,10 @@ import { waitFor } from '../helpers/wait.js';
 let db: TestDatabase;
 let mock: MockUpstream;
 let gw: TestGateway;
-useGatewayHarness({}, (h) => ({ db, mock, gw } = h));
+// These tests inject many upstream failures on the one shared provider; how fast they run decides
+// how many land in one breaker window. The breaker (tested in failover.test.ts) must not open on
+// their sum and fail the tests that follow with 503s.
+useGatewayHarness({ env: { BREAKER_MIN_REQUESTS: '100000' } }, (h) => ({ db, mock, gw } = h));
 
 const model = CHAT_MODELS.openai;
 const rates = {

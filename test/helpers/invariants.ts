@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { TestDatabase } from './db.js';
+import { DEFAULT_DEADLINE_MS, waitFor } from './wait.js';
 
 /**
  * The money invariants of the credits design (docs/ARCHITECTURE.md), checked straight in Postgres:
@@ -25,13 +26,7 @@ export async function expectMoneyInvariants(db: TestDatabase, opts: { noOpenHold
   expect(orphan, 'a usage charge without its request row').toEqual([]);
 }
 
-/** Polls until fn returns a truthy value (or fails after timeoutMs). */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 5_000, label = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Polls until fn returns a truthy value (see waitFor; the deadline bounds the wait, it asserts no speed). */
+export function eventually<T>(fn: () => Promise<T | undefined | null | false>, deadlineMs = DEFAULT_DEADLINE_MS, what = 'condition'): Promise<T> {
+  return waitFor(fn, { deadlineMs, what }) as Promise<T>;
 }

@@ -6,8 +6,8 @@ import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
-import { eventually } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -27,16 +27,40 @@ async function ask(content: string, extra: Record<string, unknown> = {}, headers
   return { data: data as unknown as OpenAI.ChatCompletion, cache: response.headers.get('x-cache'), cost: response.headers.get('x-tollgate-cost'), id: response.headers.get('x-request-id')! };
 }
 
+/**
+ * The cache write happens in the background once the answer is sent: waits until the entry
+ * holding the answer `id` is in the gateway's Redis (a test expecting a HIT waits for this first).
+ */
+async function cached(id: string, g: TestGateway = gw): Promise<void> {
+  const redis = g.redis!;
+  const index = `${g.gw.env.REDIS_KEY_PREFIX}cache-index`;
+  await waitFor(async () => {
+    const keys = await redis.zrange(index, 0, -1);
+    const values = keys.length > 0 ? await redis.mget(...keys) : [];
+    return values.some((v) => v?.includes(`"${id}"`));
+  }, { what: `the cached answer ${id}` });
+}
+
+/**
+ * Makes "not stored" checks meaningful: asks a fresh cacheable question and waits for its entry.
+ * Cache writes go to Redis over one connection, in order, so a write wrongly issued before this
+ * one (for an error, a cut stream, a no-store answer) would have landed by then.
+ */
+async function pendingCacheWritesLanded(): Promise<void> {
+  await cached((await ask(fresh('barrier'))).data.id);
+}
+
 describe('response cache', () => {
   it('answers a repeated deterministic request from the cache, free, and records the hit', async () => {
     const p = fresh('cache me');
     const a = await ask(p);
+    await cached(a.data.id);
     const b = await ask(p);
     expect([a.cache, b.cache]).toEqual(['MISS', 'HIT']);
     expect(b.data).toEqual(a.data);
     expect(b.cost).toBe('0.000000');
     expect(upstreamCalls(p)).toBe(1);
-    const row = await eventually(async () => (await db.query<{ cache_hit: boolean; cost: string; served_model: string }>('SELECT cache_hit, cost::text, served_model FROM requests WHERE id = $1', [b.id]))[0]);
+    const row = await waitFor(async () => (await db.query<{ cache_hit: boolean; cost: string; served_model: string }>('SELECT cache_hit, cost::text, served_model FROM requests WHERE id = $1', [b.id]))[0], { what: `the request row of ${b.id}` });
     expect(row).toEqual({ cache_hit: true, cost: '0', served_model: model });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/tollgate_cache_requests_total\{model="gpt-4o-mini",result="hit"\} [1-9]/);
@@ -44,12 +68,18 @@ describe('response cache', () => {
 
   it('keys on the canonical request: JSON key order does not matter, tools and response format do', async () => {
     const p = fresh('order');
-    const post = (body: string) =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }).then((r) => r.headers.get('x-cache'));
-    expect(await post(`{"model":"${model}","temperature":0,"messages":[{"role":"user","content":"${p}"}]}`)).toBe('MISS');
-    expect(await post(`{"messages":[{"content":"${p}","role":"user"}],"temperature":0,"model":"${model}"}`)).toBe('HIT');
+    const post = async (body: string) => {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      return { cache: r.headers.get('x-cache'), id: ((await r.json()) as { id: string }).id };
+    };
+    const first = await post(`{"model":"${model}","temperature":0,"messages":[{"role":"user","content":"${p}"}]}`);
+    expect(first.cache).toBe('MISS');
+    await cached(first.id);
+    expect((await post(`{"messages":[{"content":"${p}","role":"user"}],"temperature":0,"model":"${model}"}`)).cache).toBe('HIT');
     const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }];
-    expect((await ask(p, { tools })).cache).toBe('MISS');
+    const withTools = await ask(p, { tools });
+    expect(withTools.cache).toBe('MISS');
+    await cached(withTools.data.id);
     expect((await ask(p, { response_format: { type: 'json_object' } })).cache).toBe('MISS');
     expect((await ask(p, { max_tokens: 50 })).cache).toBe('MISS');
     expect((await ask(p, { tools })).cache).toBe('HIT');
@@ -59,7 +89,9 @@ describe('response cache', () => {
     const p = fresh('creative');
     const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: p }] }).withResponse();
     expect(r.response.headers.get('x-cache')).toBe('BYPASS');
-    expect((await ask(p, { temperature: 0.9 }, { 'x-tollgate-cache': 'force' })).cache).toBe('MISS');
+    const forced = await ask(p, { temperature: 0.9 }, { 'x-tollgate-cache': 'force' });
+    expect(forced.cache).toBe('MISS');
+    await cached(forced.data.id);
     expect((await ask(p, { temperature: 0.9 }, { 'x-tollgate-cache': 'force' })).cache).toBe('HIT');
   });
 
@@ -70,12 +102,14 @@ describe('response cache', () => {
     expect(upstreamCalls(p)).toBe(2);
     const q = fresh('nostore');
     expect((await ask(q, {}, { 'cache-control': 'no-store' })).cache).toBe('BYPASS');
+    await pendingCacheWritesLanded();
     expect((await ask(q)).cache).toBe('MISS');
   });
 
   it('replays a cached answer as a stream, and a streamed answer as JSON', async () => {
     const p = fresh('replay');
     const first = await ask(`${p} [[reply:6]]`);
+    await cached(first.data.id);
     const s = await client.chat.completions.create({ model, temperature: 0, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: `${p} [[reply:6]]` }] }).withResponse();
     expect(s.response.headers.get('x-cache')).toBe('HIT');
     let text = '';
@@ -90,7 +124,7 @@ describe('response cache', () => {
 
     const q = fresh('streamed first');
     const streamed = await client.chat.completions.stream({ model, temperature: 0, messages: [{ role: 'user', content: q }] }).finalChatCompletion();
-    await new Promise((r) => setTimeout(r, 50));
+    await cached(streamed.id);
     const again = await ask(q);
     expect(again.cache).toBe('HIT');
     expect(again.data.choices[0]!.message.content).toBe(streamed.choices[0]!.message.content);
@@ -100,6 +134,7 @@ describe('response cache', () => {
     const p = fresh('broken');
     await injectFault(mock, { provider: 'openai', match: p, times: 3, fault: { type: 'status', status: 500 } });
     await ask(p).catch(() => undefined);
+    await pendingCacheWritesLanded();
     expect((await ask(p)).cache).toBe('MISS');
 
     const q = fresh('cut');
@@ -107,25 +142,34 @@ describe('response cache', () => {
     await (async () => {
       for await (const _ of await client.chat.completions.create({ model, temperature: 0, stream: true, messages: [{ role: 'user', content: `${q} [[reply:10]]` }] }));
     })().catch(() => undefined);
+    await pendingCacheWritesLanded();
     expect((await ask(`${q} [[reply:10]]`)).cache).toBe('MISS');
   });
 
   it('is scoped per account', async () => {
     const p = fresh('mine');
-    await ask(p);
+    await cached((await ask(p)).data.id);
     const other = await createUserWithKey(gw, { credits: '1' });
     const c2 = new OpenAI({ apiKey: other.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    expect((await ask(p, {}, {}, c2)).cache).toBe('MISS');
+    const theirs = await ask(p, {}, {}, c2);
+    expect(theirs.cache).toBe('MISS');
+    await cached(theirs.data.id);
     expect((await ask(p, {}, {}, c2)).cache).toBe('HIT');
   });
 
   it('honours the model cache TTL, and a TTL of 0 turns caching off for the model', async () => {
-    await gw.admin('POST', '/models', { alias: 'short-ttl', providerId: 'openai', upstreamModel: 'gpt-short', contextWindow: 1000, maxOutputTokens: 100, cacheTtlSeconds: 1, price: { inputPerMtok: '1', outputPerMtok: '1' } });
+    const ttlSeconds = 2;
+    await gw.admin('POST', '/models', { alias: 'short-ttl', providerId: 'openai', upstreamModel: 'gpt-short', contextWindow: 1000, maxOutputTokens: 100, cacheTtlSeconds: ttlSeconds, price: { inputPerMtok: '1', outputPerMtok: '1' } });
     await gw.admin('POST', '/models', { alias: 'no-cache', providerId: 'openai', upstreamModel: 'gpt-nocache', contextWindow: 1000, maxOutputTokens: 100, cacheTtlSeconds: 0, price: { inputPerMtok: '1', outputPerMtok: '1' } });
     const p = fresh('ttl');
-    expect((await ask(p, { model: 'short-ttl' })).cache).toBe('MISS');
+    const first = await ask(p, { model: 'short-ttl' });
+    expect(first.cache).toBe('MISS');
+    await cached(first.data.id);
+    const storedBy = Date.now();
     expect((await ask(p, { model: 'short-ttl' })).cache).toBe('HIT');
-    await new Promise((r) => setTimeout(r, 1_300));
+    // Letting the TTL run out is the scenario itself, so this wait stays: the entry was written
+    // before storedBy, so Redis has expired it by storedBy + TTL — a bound the sleep cannot lose.
+    await new Promise((r) => setTimeout(r, storedBy + ttlSeconds * 1000 + 50 - Date.now()));
     expect((await ask(p, { model: 'short-ttl' })).cache).toBe('MISS');
     expect((await ask(p, { model: 'no-cache' })).cache).toBe('BYPASS');
   });
@@ -140,6 +184,7 @@ describe('cache hit charge policy', () => {
       const c = new OpenAI({ apiKey: key, baseURL: `${half.url}/v1`, maxRetries: 0 });
       const p = fresh('half price');
       const a = await ask(p, {}, {}, c);
+      await cached(a.data.id, half);
       const b = await ask(p, {}, {}, c);
       expect(b.cache).toBe('HIT');
       const full = creditsToMicros(a.cost!);

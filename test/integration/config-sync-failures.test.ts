@@ -10,6 +10,7 @@ import { SecretBox } from '../../src/store/secrets.js';
 import { MemoryStore } from '../../src/store/shared.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { TEST_ENCRYPTION_KEY } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -39,8 +40,7 @@ describe('config sync when the database fails', () => {
     try {
       await db.close(); // Postgres is gone for this instance: the reload a change asks for fails
       await store.publish('config-events', JSON.stringify({ kind: 'catalogue', version: config.version + 1 }));
-      for (let i = 0; i < 50 && !lines.some((l) => l.includes('config sync step failed')); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(lines.some((l) => l.includes('config sync step failed'))).toBe(true);
+      await waitFor(() => lines.some((l) => l.includes('config sync step failed')), { what: "the sync's failure to be logged" });
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);

@@ -7,13 +7,17 @@ import { CHAT_MODELS, createUserWithKey, EMBEDDING_MODELS, TEST_PRICE } from '..
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
-import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
+import { expectMoneyInvariants } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
 let gw: TestGateway;
-useGatewayHarness({}, (h) => ({ db, mock, gw } = h));
+// These tests inject many upstream failures on the one shared provider; how fast they run decides
+// how many land in one breaker window. The breaker (tested in failover.test.ts) must not open on
+// their sum and fail the tests that follow with 503s.
+useGatewayHarness({ env: { BREAKER_MIN_REQUESTS: '100000' } }, (h) => ({ db, mock, gw } = h));
 
 const model = CHAT_MODELS.openai;
 const rates = {
@@ -35,11 +39,26 @@ async function accountRow(accountId: string) {
 }
 
 async function requestRow(id: string) {
-  return eventually(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE id = $1', [id]))[0], 5_000, `request row ${id}`);
+  return waitFor(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE id = $1', [id]))[0], { what: `the request row of ${id}` });
 }
 
 async function usageCharges(accountId: string) {
   return db.query('SELECT 1 FROM ledger WHERE account_id = $1 AND kind = $2', [accountId, 'usage']);
+}
+
+/** Resolves once the mock upstream has received a request whose body contains `text`: the request is in flight. */
+function reachedUpstream(text: string) {
+  return waitFor(() => mock.requests.some((r) => JSON.stringify(r.body).includes(text)), { what: `the upstream to receive "${text}"` });
+}
+
+/**
+ * Starts a request and returns it with a flag telling whether it has finished, so a test that
+ * acts while it is in flight can check it really was (a slow first byte holds it for a while).
+ */
+function track<T>(p: Promise<T>): { promise: Promise<T>; done: () => boolean } {
+  let finished = false;
+  const promise = p.finally(() => (finished = true));
+  return { promise, done: () => finished };
 }
 
 /** Opens a stream and reads it to the end; the error, if it failed at the start or mid-way. */
@@ -140,13 +159,16 @@ describe('hold → settle', () => {
   it('charges the price in force when the request started, even if it changes mid-flight', async () => {
     await gw.admin('POST', '/models', { alias: 'repriced', providerId: 'openai', upstreamModel: 'gpt-x', contextWindow: 1000, maxOutputTokens: 100, price: TEST_PRICE });
     const u = await user('10');
-    await injectFault(mock, { provider: 'openai', model: 'gpt-x', fault: { type: 'slow_first_byte', ms: 600 } });
-    const inFlight = u.client.chat.completions.create({ model: 'repriced', messages: [{ role: 'user', content: 'Hello there gateway' }] }).withResponse();
-    await new Promise((r) => setTimeout(r, 200));
+    // The upstream holds the first request (slow first byte) while the price changes under it.
+    await injectFault(mock, { provider: 'openai', model: 'gpt-x', fault: { type: 'slow_first_byte', ms: 3_000 } });
+    const inFlight = track(u.client.chat.completions.create({ model: 'repriced', messages: [{ role: 'user', content: 'Hello there gateway' }] }).withResponse());
+    await waitFor(() => mock.requests.some((r) => (r.body as { model?: string } | undefined)?.model === 'gpt-x'), { what: 'the first request to reach the upstream' });
     await gw.admin('POST', '/models/repriced/prices', { inputPerMtok: '100', outputPerMtok: '200' });
-    expect((await inFlight).response.headers.get('x-tollgate-cost')).toBe('0.000015');
     const second = await u.client.chat.completions.create({ model: 'repriced', messages: [{ role: 'user', content: 'Hello there gateway' }] }).withResponse();
     expect(second.response.headers.get('x-tollgate-cost')).toBe('0.001500');
+    // The new price was in force while the first request was still waiting on the upstream.
+    expect(inFlight.done(), 'the first request finished before the price change took effect').toBe(false);
+    expect((await inFlight.promise).response.headers.get('x-tollgate-cost')).toBe('0.000015');
   });
 
   it('keeps the invariants', async () => {
@@ -192,7 +214,7 @@ describe('streams', () => {
     await injectFault(mock, { provider: 'openai', match: 'cut-late', fault: { type: 'cut_stream', afterEvents: 4 } });
     const err = await readStream(u.client, 'cut-late [[reply:20]]');
     expect(err).toBeInstanceOf(OpenAI.APIError);
-    const late = await eventually(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE account_id = $1 AND status = 502', [u.accountId]))[0]);
+    const late = await waitFor(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE account_id = $1 AND status = 502', [u.accountId]))[0], { what: 'the cut stream\'s request row' });
     // Three words reached the client (role chunk + w1 w2 w3): those tokens are billed, by the estimator.
     expect(late).toMatchObject({ error_code: 'upstream_stream_cut', usage_estimated: true, completion_tokens: await countTokens('w1 w2 w3 ') });
     expect(BigInt(late.cost)).toBeGreaterThan(0n);
@@ -200,12 +222,12 @@ describe('streams', () => {
     await injectFault(mock, { provider: 'openai', match: 'cut-early', times: 0, fault: { type: 'cut_stream', afterEvents: 0 } });
     const before = await accountRow(u.accountId);
     expect(await readStream(u.client, 'cut-early [[reply:20]]')).toBeInstanceOf(OpenAI.APIError);
-    await eventually(async () => (await db.query('SELECT 1 FROM requests WHERE account_id = $1 AND status = 502', [u.accountId])).length === 2);
+    await waitFor(async () => (await db.query('SELECT 1 FROM requests WHERE account_id = $1 AND status = 502', [u.accountId])).length === 2, { what: 'the early-cut stream\'s request row' });
     expect(await accountRow(u.accountId)).toEqual({ ...before, held: '0' });
   });
 
   it('keep the invariants', async () => {
-    await eventually(async () => (await db.query('SELECT 1 FROM holds')).length === 0, 5_000, 'holds to settle');
+    await waitFor(async () => (await db.query('SELECT 1 FROM holds')).length === 0, { what: 'every hold to settle' });
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
@@ -226,14 +248,15 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 while the first is still running, and 422 for a different body', async () => {
     const u = await user('1');
-    await injectFault(mock, { provider: 'openai', match: 'slow-idem', fault: { type: 'slow_first_byte', ms: 500 } });
+    await injectFault(mock, { provider: 'openai', match: 'slow-idem', fault: { type: 'slow_first_byte', ms: 3_000 } });
     const opts = { headers: { 'Idempotency-Key': 'slow-1' } };
-    const first = u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'slow-idem' }] }, opts);
-    await new Promise((r) => setTimeout(r, 150));
+    const first = track(u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'slow-idem' }] }, opts));
+    await reachedUpstream('slow-idem');
     const dup = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'slow-idem' }] }, opts).catch((e) => e);
+    expect(first.done(), 'the first request finished before the repeat arrived').toBe(false);
     expect(dup.status).toBe(409);
     expect(dup.error.code).toBe('idempotency_key_in_progress');
-    await first;
+    await first.promise;
     const other = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'something else' }] }, opts).catch((e) => e);
     expect(other.status).toBe(422);
     expect(other.error.code).toBe('idempotency_key_reused');

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../mock-upstream/faults.js';
@@ -8,6 +9,7 @@ import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -22,11 +24,12 @@ interface Attempt {
   provider: string;
   keyId: string;
   status: number;
+  latencyMs: number;
   retryReason?: string;
 }
 
 /** A provider of its own (so its breaker is its own) and a model on it, with optional fallbacks. */
-async function deployment(id: string, opts: { keys?: string[]; fallbacks?: string[]; firstByteTimeoutMs?: number; kind?: 'openai' | 'anthropic'; price?: string } = {}) {
+async function deployment(id: string, opts: { keys?: string[]; fallbacks?: string[]; firstByteTimeoutMs?: number; totalTimeoutMs?: number; kind?: 'openai' | 'anthropic'; price?: string } = {}) {
   const kind = opts.kind ?? 'openai';
   await gw.admin('POST', '/providers', {
     id,
@@ -34,6 +37,7 @@ async function deployment(id: string, opts: { keys?: string[]; fallbacks?: strin
     baseUrl: mock.baseUrl(kind),
     keys: (opts.keys ?? [`${id}-key`]).map((secret) => ({ secret })),
     ...(opts.firstByteTimeoutMs ? { firstByteTimeoutMs: opts.firstByteTimeoutMs } : {}),
+    ...(opts.totalTimeoutMs ? { totalTimeoutMs: opts.totalTimeoutMs } : {}),
   });
   await gw.admin('POST', '/models', {
     alias: `${id}-model`,
@@ -49,6 +53,29 @@ async function deployment(id: string, opts: { keys?: string[]; fallbacks?: strin
 }
 
 const fault = (id: string, f: FaultRule['fault'], extra: Partial<FaultRule> = {}) => injectFault(mock, { model: `${id}-upstream`, fault: f, ...extra });
+
+/**
+ * The first request the mock upstream receives with this provider key, seen from the mock's own
+ * server: when it arrived, when its connection closed, and whether the mock had answered by then.
+ */
+function watchUpstream(providerKey: string): Promise<{ receivedAt: number; closedAt: number; answered: boolean }> {
+  return new Promise((resolve) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (req.headers.authorization !== `Bearer ${providerKey}`) return;
+      mock.server.off('request', onRequest);
+      const receivedAt = performance.now();
+      req.socket.once('close', () => resolve({ receivedAt, closedAt: performance.now(), answered: res.headersSent }));
+    };
+    mock.server.on('request', onRequest);
+  });
+}
+
+/**
+ * undici's own header/body timers run on a coarse wheel that ticks every 499 ms: armed at any
+ * moment, they cannot fire sooner than 499 ms later. A timeout configured below that and
+ * honoured sooner than that was enforced by the gateway's own timer.
+ */
+const UNDICI_EARLIEST_TIMEOUT_MS = 499;
 
 async function askFor(model: string, content = 'Hello there gateway') {
   const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
@@ -72,7 +99,13 @@ describe('retries', () => {
     const { data, row } = await askFor(model);
     expect(data.choices[0]!.message.content).toBe('Mock reply to: Hello there gateway');
     expect(row.attempts.map((a) => [a.status >= 400 ? 'failed' : 'ok', a.retryReason ?? null])).toEqual([['failed', reason], ['ok', null]]);
-    if (f.type === 'status' && f.status === 429) expect(Date.now() - t0).toBeGreaterThanOrEqual(1000); // Retry-After honoured
+    if (f.type === 'status' && f.status === 429) {
+      // Retry-After: 1 is a floor on the wait before the retry, whatever the backoff says: the
+      // retry reached the upstream no sooner than 1 s after the 429 did (a lower bound only).
+      const [limited, retried] = mock.requests.filter((r) => r.headers.authorization === `Bearer ${id}-key`);
+      expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(1000);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+    }
     expect(row.cost).toBe('9');
   });
 
@@ -83,14 +116,53 @@ describe('retries', () => {
     expect(row.attempts.map((a) => a.retryReason ?? null)).toEqual(['529', null]);
   });
 
-  it('a slow first byte past the timeout: the attempt is abandoned and retried', async () => {
+  it('a slow first byte past the timeout: the attempt is abandoned on time, its connection closed, and retried', async () => {
     const id = `slow${Math.random().toString(36).slice(2, 6)}`;
-    const model = await deployment(id, { firstByteTimeoutMs: 300 });
-    await fault(id, { type: 'slow_first_byte', ms: 1_500 });
-    const t0 = Date.now();
+    const timeoutMs = 250;
+    const model = await deployment(id, { firstByteTimeoutMs: timeoutMs });
+    await fault(id, { type: 'slow_first_byte', ms: 3_000 });
+    const upstream = watchUpstream(`${id}-key`);
     const { row } = await askFor(model);
-    expect(Date.now() - t0).toBeLessThan(1_400);
     expect(row.attempts.map((a) => [a.status, a.retryReason ?? null])).toEqual([[504, 'upstream_timeout_first_byte'], [200, null]]);
+    // The gateway hung up on the silent upstream (nothing left open behind the retry).
+    expect((await upstream).answered).toBe(false);
+    const { latencyMs } = row.attempts[0]!;
+    expect(latencyMs).toBeGreaterThanOrEqual(timeoutMs);
+    // The one timing bound, and the point of this test: given up before undici's coarse timer
+    // could have fired, so by our own timer, close to the configured timeout.
+    expect(latencyMs).toBeLessThan(UNDICI_EARLIEST_TIMEOUT_MS);
+  });
+
+  it('a total timeout ends the attempt, not the request: it is retried like any other timeout', async () => {
+    const id = `total${Math.random().toString(36).slice(2, 6)}`;
+    const model = await deployment(id, { totalTimeoutMs: 300 });
+    await fault(id, { type: 'slow_first_byte', ms: 3_000 });
+    const { data, row } = await askFor(model);
+    expect(data.choices[0]!.message.content).toBe('Mock reply to: Hello there gateway');
+    expect(row.attempts.map((a) => [a.status, a.retryReason ?? null])).toEqual([[504, 'upstream_timeout_total'], [200, null]]);
+  });
+
+  it('a stream that goes silent past the timeout after its first chunk is cut on time', async () => {
+    const id = `idle${Math.random().toString(36).slice(2, 6)}`;
+    const timeoutMs = 250;
+    const model = await deployment(id, { firstByteTimeoutMs: timeoutMs });
+    await fault(id, { type: 'slow_events', ms: 3_000 });
+    const upstream = watchUpstream(`${id}-key`);
+    let text = '';
+    const err = await (async () => {
+      const s = await client.chat.completions.create({ model, stream: true, messages: [{ role: 'user', content: 'x [[reply:5]]' }] });
+      for await (const c of s) text += c.choices[0]?.delta.content ?? '';
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(text).toBe('');
+    const { receivedAt, closedAt, answered } = await upstream;
+    expect(answered).toBe(true);
+    // The mock sends its first event as soon as the request arrives, so the silence began after
+    // receivedAt: the gateway waited at least the timeout...
+    expect(closedAt - receivedAt).toBeGreaterThanOrEqual(timeoutMs);
+    // ...and (the one timing bound, the point of this test) hung up before undici's coarse body
+    // timer could have fired: our own idle timer cut it.
+    expect(closedAt - receivedAt).toBeLessThan(UNDICI_EARLIEST_TIMEOUT_MS);
   });
 
   it('a 4xx that retrying cannot fix is not retried', async () => {
@@ -157,7 +229,11 @@ describe('fallbacks, breakers and key pools', () => {
     const skipped = await askFor(primary);
     expect(skipped.row.attempts.map((a) => [a.provider, a.status, a.retryReason ?? null])).toEqual([['br-primary', 0, 'breaker_open'], ['br-backup', 200, null]]);
     await fetch(`${mock.url}/_mock/faults`, { method: 'DELETE' });
-    await new Promise((r) => setTimeout(r, 1_700)); // BREAKER_RESET_MS: the next attempt probes (half-open)
+    // BREAKER_RESET_MS (1.5 s) must pass before the breaker lets a probe through (half-open).
+    await waitFor(
+      async () => ((await gw.admin('GET', '/health')).breakers as { provider: string; state: string }[]).some((b) => b.provider === 'br-primary' && b.state === 'half_open'),
+      { what: 'the br-primary breaker to turn half-open' },
+    );
     const probe = await askFor(primary);
     expect(probe.response.headers.get('x-tollgate-provider')).toBe('br-primary');
     const after = await gw.admin('GET', '/health');

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { waitFor } from '../helpers/wait.js';
 
 let c: Cluster;
 let key: string;
+/** Another user on the same plan: its requests show whether an instance knows the plan, without spending the tested user's limit. */
+let probeKey: string;
 
 beforeAll(async () => {
   c = await startCluster(3);
@@ -12,21 +15,34 @@ beforeAll(async () => {
   await c.admin(n, 'POST', '/plans', { id: 'ten', name: 'Ten a minute', rpm: 10 });
   const user = await c.admin(n, 'POST', '/users', { email: 'rl@example.test', planId: 'ten', initialCredits: '10' });
   key = (await c.admin(n, 'POST', `/users/${user.id}/keys`, {})).key;
+  const probe = await c.admin(n, 'POST', '/users', { email: 'rl-probe@example.test', planId: 'ten', initialCredits: '10' });
+  probeKey = (await c.admin(n, 'POST', `/users/${probe.id}/keys`, {})).key;
 }, 90_000);
+
+function chat(url: string, apiKey: string) {
+  return fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
 
 afterAll(async () => c?.close());
 
 describe('limits shared by all instances', () => {
   it('a user limited to 10 requests a minute gets 10 across three instances, not 30', async () => {
-    // Let the plan reach every instance first (real-time invalidation).
-    await new Promise((r) => setTimeout(r, 500));
+    // Every instance must know the plan first (real-time invalidation): an instance that does
+    // answers the probe user with the plan's limit in its headers (on a 200 or a 429).
+    for (const node of c.nodes) {
+      await waitFor(async () => {
+        const res = await chat(node.url, probeKey);
+        await res.arrayBuffer();
+        return res.headers.get('x-ratelimit-limit-requests') === '10';
+      }, { what: `the plan to reach ${node.url}` });
+    }
     const statuses = await Promise.all(
       Array.from({ length: 30 }, async (_, i) => {
-        const res = await fetch(`${c.nodes[i % 3]!.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
-        });
+        const res = await chat(c.nodes[i % 3]!.url, key);
         await res.arrayBuffer();
         return res.status;
       }),

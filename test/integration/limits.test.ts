@@ -1,10 +1,12 @@
 import OpenAI from 'openai';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../mock-upstream/server.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 
 let gw: TestGateway;
 let mock: MockUpstream;
@@ -12,6 +14,15 @@ useGatewayHarness({}, (h) => ({ gw, mock } = h));
 
 const model = CHAT_MODELS.openai;
 const ask = { model, messages: [{ role: 'user' as const, content: 'hi' }] };
+
+/**
+ * Tokens the gateway's shared per-minute budget holds for this user right now, read from Redis
+ * with rate-limiter-flexible itself (the correction after a request is applied in the background).
+ */
+async function tokensTaken(userId: string, tpm: number): Promise<number> {
+  const limiter = new RateLimiterRedis({ storeClient: gw.redis!, keyPrefix: `${gw.gw.env.REDIS_KEY_PREFIX}rl:tpm`, points: tpm, duration: 60 });
+  return (await limiter.get(userId))?.consumedPoints ?? 0;
+}
 
 async function userOnPlan(plan: Record<string, unknown>) {
   const id = `p${Math.random().toString(36).slice(2, 8)}`;
@@ -37,18 +48,25 @@ describe('per-plan limits', () => {
   });
 
   it('tokens per minute: admitted on an estimate, corrected with real usage', async () => {
-    const { client } = await userOnPlan({ tpm: 3000 });
+    const { client, user } = await userOnPlan({ tpm: 3000 });
     // Estimate ≈ 1 prompt token + 2000 output: admitted; real usage is ~8 tokens, so the
     // budget is given back and the next request of the same size fits too.
     const a = await client.chat.completions.create({ ...ask, max_tokens: 2000 }).withResponse();
     expect(a.response.headers.get('x-ratelimit-limit-tokens')).toBe('3000');
-    await new Promise((r) => setTimeout(r, 50));
+    const corrected = await waitFor(async () => {
+      const taken = await tokensTaken(user.id, 3000);
+      return taken < 2000 && taken;
+    }, { what: 'the token budget to be corrected with real usage' });
+    expect(corrected).toBe(a.data.usage!.total_tokens);
     await client.chat.completions.create({ ...ask, max_tokens: 2000 });
-    // Two in flight at once cannot both fit: the estimate is taken before either finishes.
-    await injectFault(mock, { provider: 'openai', match: 'slow-tpm', fault: { type: 'slow_first_byte', ms: 300 } });
-    const slow = client.chat.completions.create({ model, max_tokens: 2000, messages: [{ role: 'user', content: 'slow-tpm' }] });
-    await new Promise((r) => setTimeout(r, 100));
+    // Two in flight at once cannot both fit: the estimate is taken before either finishes. The
+    // upstream holds the first (slow first byte) until the second has been refused.
+    await injectFault(mock, { provider: 'openai', match: 'slow-tpm', fault: { type: 'slow_first_byte', ms: 3_000 } });
+    let slowDone = false;
+    const slow = client.chat.completions.create({ model, max_tokens: 2000, messages: [{ role: 'user', content: 'slow-tpm' }] }).finally(() => (slowDone = true));
+    await waitFor(() => mock.requests.some((r) => JSON.stringify(r.body).includes('slow-tpm')), { what: 'the slow request to reach the upstream' });
     const err = await client.chat.completions.create({ ...ask, max_tokens: 2000 }).catch((e) => e);
+    expect(slowDone, 'the slow request finished before the second was admitted').toBe(false);
     expect(err.status).toBe(429);
     expect(err.error.code).toBe('tokens_per_minute_exceeded');
     await slow;
@@ -75,9 +93,14 @@ describe('per-plan limits', () => {
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe('concurrent_streams_exceeded');
     await s1.text();
     await s2.text();
-    await new Promise((r) => setTimeout(r, 100));
-    const fourth = await open();
-    expect(fourth.status).toBe(200);
+    // The finished streams' leases are released in the background: a refused open takes nothing
+    // (no other limit on this plan), so trying until one is admitted is safe.
+    const fourth = await waitFor(async () => {
+      const res = await open();
+      if (res.status === 200) return res;
+      await res.text();
+      return undefined;
+    }, { what: 'a stream to be admitted once the first two finished' });
     await fourth.text();
   });
 

@@ -4,9 +4,10 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js
 import { CHAT_MODELS, createUserWithKey, seedMockCatalogue } from '../helpers/catalogue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
+import { expectMoneyInvariants } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/spawn.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -57,10 +58,12 @@ describe('graceful shutdown on SIGTERM', () => {
     const stream = await openStream(gw.url, 'drain-me [[reply:15]]');
 
     gw.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
-    const ready = await fetch(`${gw.url}/ready`);
-    expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ status: 'not_ready', checks: { lifecycle: 'shutting down' } });
+    // The signal is delivered asynchronously: /ready turning 503 is the moment shutdown began.
+    const ready = await waitFor(async () => {
+      const res = await fetch(`${gw.url}/ready`);
+      return res.status === 503 && ((await res.json()) as Record<string, unknown>);
+    }, { what: '/ready to fail once SIGTERM is handled' });
+    expect(ready).toMatchObject({ status: 'not_ready', checks: { lifecycle: 'shutting down' } });
     const refused = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -89,7 +92,7 @@ describe('graceful shutdown on SIGTERM', () => {
     gw.child.kill('SIGTERM');
     await stream.rest.catch(() => undefined);
     expect(await exited).toBe(0);
-    const row = await eventually(async () => (await db.query<{ status: number; error_code: string; cost: string; completion_tokens: number }>('SELECT status, error_code, cost::text, completion_tokens FROM requests WHERE id = $1', [stream.id]))[0]);
+    const row = await waitFor(async () => (await db.query<{ status: number; error_code: string; cost: string; completion_tokens: number }>('SELECT status, error_code, cost::text, completion_tokens FROM requests WHERE id = $1', [stream.id]))[0], { what: 'the cut stream\'s request row' });
     expect(row).toMatchObject({ status: 499, error_code: 'client_disconnected' });
     expect(row.completion_tokens).toBeLessThan(100);
     expect(BigInt(row.cost)).toBeGreaterThan(0n);

@@ -15,6 +15,7 @@ import type { MockUpstream } from '../mock-upstream/server.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { clearFaults, injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 import { CHAT_MODEL as model, EMBEDDING_MODEL, sdkUser } from './support.js';
 
 let gw: TestGateway;
@@ -84,10 +85,13 @@ describe('typed errors', () => {
 
   it('409 while the first call with a key runs, 422 when the key is reused for another body', async () => {
     const { tg } = await sdkUser(gw);
-    await injectFault(mock, { provider: 'openai', match: 'slow-idem', fault: { type: 'slow_first_byte', ms: 500 } });
-    const first = tg.chat.completions.create(ask('slow-idem'), { idempotencyKey: 'k-1' });
-    await new Promise((r) => setTimeout(r, 150));
+    // The upstream holds the first call (slow first byte) while the repeat arrives.
+    await injectFault(mock, { provider: 'openai', match: 'slow-idem', fault: { type: 'slow_first_byte', ms: 3_000 } });
+    let firstDone = false;
+    const first = tg.chat.completions.create(ask('slow-idem'), { idempotencyKey: 'k-1' }).finally(() => (firstDone = true));
+    await waitFor(() => mock.requests.some((r) => JSON.stringify(r.body).includes('slow-idem')), { what: 'the first call to reach the upstream' });
     const running = await tg.chat.completions.create(ask('slow-idem'), { idempotencyKey: 'k-1' }).catch((e) => e);
+    expect(firstDone, 'the first call finished before the repeat arrived').toBe(false);
     expect(running).toBeInstanceOf(IdempotencyKeyInProgressError);
     expect(running).toMatchObject({ status: 409, code: 'idempotency_key_in_progress' });
     await first;

@@ -151,11 +151,17 @@ export class ConfigSync {
     } else this.onKeyEvent(e);
   }
 
+  /**
+   * Every key or user change takes the next keys version (migration 0004), so a version that skips
+   * one means a message was missed: then only forgetting every verdict is safe. A repair ('keys')
+   * forgets everything only when it is news.
+   */
   private onKeyEvent(e: KeyEvent): void {
-    if (e.kind === 'key') this.auth.evictHash(e.hash);
+    const known = this.auth.keysVersion;
+    if (e.kind === 'keys' ? e.version > known : e.version > known + 1) this.auth.invalidateAll();
+    else if (e.kind === 'key') this.auth.evictHash(e.hash);
     else if (e.kind === 'user') this.auth.evictUser(e.user);
-    else this.auth.invalidateAll();
-    this.auth.keysVersion = Math.max(this.auth.keysVersion, e.version);
+    this.auth.keysVersion = Math.max(known, e.version);
   }
 
   /** The shared snapshot when it is at least `version` (and sealed by this deployment), else Postgres. */

@@ -75,4 +75,21 @@ describe('a Redis outage on the hot path', () => {
     }
     expect(redis.status).not.toBe('ready');
   }, 60_000);
+
+  it('an instance started while Redis is down starts, and serves from Postgres', async () => {
+    expect(gw.redis!.status).not.toBe('ready'); // still down from the test above
+    const key = (await gw.admin('POST', `/users/${userId}/keys`, {})).key as string;
+    const late = await startTestGateway({ databaseUrl: tdb.url, env: { REDIS_URL: own.url } });
+    try {
+      expect(await (await fetch(`${late.url}/ready`)).json()).toMatchObject({ status: 'degraded' });
+      const res = await fetch(`${late.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hello there gateway' }] }),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await late.close();
+    }
+  }, 60_000);
 });

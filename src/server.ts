@@ -26,7 +26,9 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { PgDb } from './store/pg.js';
 import { PgliteDb } from './store/pglite.js';
-import { createRedis } from './store/redis.js';
+import { createRedis, redisReady } from './store/redis.js';
+import { SignedStore, warnOncePerKind } from './store/signed-store.js';
+import { Signer } from './store/signer.js';
 import { SecretBox, sha256 } from './store/secrets.js';
 import { Transport } from './upstream/transport.js';
 import { BreakerRegistry } from './upstream/breakers.js';
@@ -75,7 +77,8 @@ function resolveAdminToken(env: Env): { hash: Buffer; shown?: string } {
 export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promise<RunningGateway> {
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
   const instanceId = env.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
-  const secrets = new SecretBox(env.ENCRYPTION_KEY ?? dataDirSecret(env.DATA_DIR, 'encryption.key', SecretBox.generateKey).value);
+  const encryptionKey = env.ENCRYPTION_KEY ?? dataDirSecret(env.DATA_DIR, 'encryption.key', SecretBox.generateKey).value;
+  const secrets = new SecretBox(encryptionKey);
 
   const db = await openDatabase(env, log);
   const applied = await migrate(db);
@@ -84,7 +87,15 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const admin = resolveAdminToken(env);
 
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
-  const shared: SharedStore = redis ? new RedisStore(redis, env.REDIS_KEY_PREFIX, (err) => log.warn({ err: err.message }, 'redis subscriber error')) : new MemoryStore();
+  if (redis && !(await redisReady(redis, 2_000))) log.warn('redis not reachable at start; serving without it until it is');
+  // What instances share through Redis is sealed with a key derived from ENCRYPTION_KEY, which Redis never sees.
+  const shared: SharedStore = redis
+    ? new SignedStore(
+        new RedisStore(redis, env.REDIS_KEY_PREFIX, (err) => log.warn({ err: err.message }, 'redis subscriber error')),
+        new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate redis seal v1'),
+        warnOncePerKind((fields, message) => log.warn(fields, message)),
+      )
+    : new MemoryStore();
 
   const config = new ConfigStore(db, secrets);
   await config.reload();

@@ -73,13 +73,16 @@ export interface KeyVerdictSource {
  * API key → principal, from process memory, then the shared store (Redis), then Postgres.
  * Verdicts are evicted by change events (a key revoked, a user disabled) from the config sync;
  * the memory TTL only bounds how long a missed event could go unnoticed between version checks.
- * Redis entries carry the keys version in their name, so a version bump retires them all.
+ * Redis entries carry the keys version in their name, so a version bump retires them all, and
+ * are sealed by the deployment's signer (see SignedStore), so Redis can hold them but not forge them.
  */
 export class Authenticator implements KeyVerdictSource {
   private readonly cache = new Map<string, { verdict: KeyVerdict; expiresAt: number }>();
   /** The keys version this instance knows of (from the config sync). */
   keysVersion = 0;
   private sharedDown = 0;
+  /** Counts evictions, so a lookup can tell that one happened while it waited. */
+  private generation = 0;
 
   constructor(
     private readonly db: Queryable,
@@ -105,12 +108,17 @@ export class Authenticator implements KeyVerdictSource {
     const hit = this.cache.get(id);
     // A key's own expiry needs no change event: every cached verdict is checked against it.
     if (hit && hit.expiresAt > now) return stillValid(hit.verdict, now);
-    let verdict = await this.fromShared(id);
+    // A change event that arrives while we look may make what we find stale: it then answers
+    // this request but is cached nowhere.
+    const generation = this.generation;
+    const name = this.sharedKey(id);
+    let verdict = await this.fromShared(name);
     if (!verdict) {
       verdict = await lookupKey(this.db, hash);
-      void this.toShared(id, verdict);
+      if (generation === this.generation) void this.toShared(name, verdict);
     }
     verdict = stillValid(verdict, now);
+    if (generation !== this.generation) return verdict;
     if (this.cache.size >= this.opts.maxEntries) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, { verdict, expiresAt: now + (verdict.ok ? this.opts.ttlMs : this.opts.negativeTtlMs) });
     return verdict;
@@ -120,11 +128,15 @@ export class Authenticator implements KeyVerdictSource {
     return `key:${this.keysVersion}:${id}`;
   }
 
-  /** Redis trouble never fails a request: the lookup falls through to Postgres. */
-  private async fromShared(id: string): Promise<KeyVerdict | undefined> {
+  /**
+   * Redis trouble never fails a request: the lookup falls through to Postgres (at once: the
+   * Redis client queues nothing while disconnected). The shared store is a SignedStore, so a
+   * verdict nobody in this deployment wrote reads as absent.
+   */
+  private async fromShared(name: string): Promise<KeyVerdict | undefined> {
     if (!this.shared || this.shared.kind !== 'redis' || Date.now() < this.sharedDown) return undefined;
     try {
-      const text = await this.shared.get(this.sharedKey(id));
+      const text = await this.shared.get(name);
       return text ? (JSON.parse(text) as KeyVerdict) : undefined;
     } catch {
       this.sharedDown = Date.now() + 2_000;
@@ -132,10 +144,10 @@ export class Authenticator implements KeyVerdictSource {
     }
   }
 
-  private async toShared(id: string, verdict: KeyVerdict): Promise<void> {
+  private async toShared(name: string, verdict: KeyVerdict): Promise<void> {
     if (!this.shared || this.shared.kind !== 'redis' || Date.now() < this.sharedDown) return;
     try {
-      await this.shared.set(this.sharedKey(id), JSON.stringify(verdict), verdict.ok ? this.opts.sharedTtlSeconds : 10);
+      await this.shared.set(name, JSON.stringify(verdict), verdict.ok ? this.opts.sharedTtlSeconds : 10);
     } catch {
       this.sharedDown = Date.now() + 2_000;
     }
@@ -143,16 +155,19 @@ export class Authenticator implements KeyVerdictSource {
 
   /** A key changed (revoked, expired): forget it. `hashHex` is the hex of its SHA-256. */
   evictHash(hashHex: string): void {
+    this.generation++;
     this.cache.delete(Buffer.from(hashHex, 'hex').toString('base64url'));
   }
 
   /** A user changed (disabled, new plan): forget all their keys. */
   evictUser(userId: string): void {
+    this.generation++;
     for (const [id, e] of this.cache) if (e.verdict.ok && e.verdict.principal.userId === userId) this.cache.delete(id);
   }
 
   /** Forget every cached verdict (a missed change, or a local admin write). */
   invalidateAll(): void {
+    this.generation++;
     this.cache.clear();
   }
 }

@@ -11,16 +11,22 @@ type ChangeEvent =
   | { kind: 'user'; version: number; user: string }
   /** Some key or user changed without a message (repair): forget every cached verdict. */
   | { kind: 'keys'; version: number };
+type KeyEvent = Exclude<ChangeEvent, { kind: 'catalogue' }>;
+
+/**
+ * How this instance hears of changes. `leader`: it holds the Redis lease, listens to Postgres and
+ * fans out through Redis. `follower`: another instance leads; it hears the fan-out. `alone`:
+ * Redis is unreachable, so it listens to Postgres itself and tells nobody.
+ */
+type Role = 'leader' | 'follower' | 'alone';
 
 const EVENTS = 'config-events';
 const SNAPSHOT = 'config:snapshot';
-const CATALOGUE_VERSION = 'config:version';
-const KEYS_VERSION = 'keys:version';
 const LEADER = 'config-leader';
 
 export interface ConfigSyncOptions {
   instanceId: string;
-  /** How often every instance compares versions (repairs a missed message). */
+  /** How often every instance compares its versions with Postgres (repairs a missed message). */
   checkIntervalMs: number;
   /** Lease of the instance that listens to Postgres and fans changes out. */
   leaseMs: number;
@@ -29,14 +35,16 @@ export interface ConfigSyncOptions {
 /**
  * Real-time config invalidation (DESIGN §5). A committed change → Postgres trigger → NOTIFY →
  * the leader instance (one, by a Redis lease) → snapshot written to Redis → pub/sub event →
- * every instance swaps its snapshot or evicts the changed keys. Every instance also compares
- * versions every `checkIntervalMs`; the leader compares Redis with Postgres, so a missed
- * NOTIFY, a dropped LISTEN connection or a restarted Redis is repaired by the next check.
- * In the embedded mode (memory store) the single instance listens to Postgres itself.
+ * every instance swaps its snapshot or evicts the changed keys. While an instance cannot reach
+ * Redis it listens to Postgres itself, so changes keep arriving at once during an outage. Every
+ * instance also compares its versions with Postgres every `checkIntervalMs`, so a missed NOTIFY,
+ * a dropped LISTEN connection, a lost pub/sub message or a lease nobody renews is repaired by the
+ * next check. In the embedded mode (memory store) the single instance is always the leader.
  */
 export class ConfigSync {
   private timers: NodeJS.Timeout[] = [];
-  private leading = false;
+  private role: Role | undefined;
+  private claiming = false;
   private unlisten: (() => Promise<void>) | undefined;
   private stopped = false;
 
@@ -51,9 +59,9 @@ export class ConfigSync {
 
   async start(): Promise<void> {
     await this.store.subscribe(EVENTS, (msg) => this.safely(() => this.onEvent(msg)));
-    await this.lead();
-    if (!this.leading) await this.check();
-    this.every(Math.max(500, Math.floor(this.opts.leaseMs / 3)), () => this.lead());
+    await this.claimRole();
+    if (this.role === 'follower') await this.check();
+    this.every(Math.max(500, Math.floor(this.opts.leaseMs / 3)), () => this.claimRole());
     this.every(this.opts.checkIntervalMs, () => this.check());
   }
 
@@ -74,97 +82,108 @@ export class ConfigSync {
     this.timers.push(t);
   }
 
-  /** Takes or keeps the leader lease; the leader alone listens to Postgres. */
-  private async lead(): Promise<void> {
-    if (this.stopped) return;
-    let leader = false;
+  /** Takes or keeps the leader lease; listens to Postgres when leading or when Redis is away. */
+  private async claimRole(): Promise<void> {
+    if (this.stopped || this.claiming) return;
+    this.claiming = true;
     try {
-      leader = await this.store.lease(LEADER, this.opts.instanceId, this.opts.leaseMs);
-    } catch {
-      leader = false; // Redis unreachable: nobody can fan out; the version checks catch up later.
-    }
-    if (leader && !this.leading) {
-      this.leading = true;
-      // A re-established LISTEN may have missed notifications: check at once.
-      this.unlisten = await this.db.listen('tollgate_config', (payload) => this.safely(() => this.onNotify(payload)), () => this.safely(() => this.check()));
-      this.log.info({ instanceId: this.opts.instanceId }, 'config sync: this instance listens for changes');
-      await this.check();
-    } else if (!leader && this.leading) {
-      this.leading = false;
-      await this.unlisten?.();
-      this.unlisten = undefined;
+      const role = await this.currentRole();
+      const was = this.role;
+      if (role === was) return;
+      this.role = role;
+      if (role === 'alone') this.log.warn({ instanceId: this.opts.instanceId }, 'config sync: Redis unreachable: this instance listens to Postgres itself');
+      else if (was === 'alone') this.log.info({ instanceId: this.opts.instanceId, role }, 'config sync: Redis reachable again');
+      if (role === 'leader') this.log.info({ instanceId: this.opts.instanceId }, 'config sync: this instance listens for changes');
+      if (role !== 'follower' && !this.unlisten) {
+        // A re-established LISTEN may have missed notifications: check at once.
+        this.unlisten = await this.db.listen('tollgate_config', (payload) => this.safely(() => this.onNotify(payload)), () => this.safely(() => this.check()));
+      } else if (role === 'follower' && this.unlisten) {
+        await this.unlisten();
+        this.unlisten = undefined;
+      }
+      // What happened while nobody told this instance (or Redis lacks: it may have restarted empty).
+      if (role === 'leader') await this.publishCatalogue();
+      if (role !== 'follower') await this.check();
+    } finally {
+      this.claiming = false;
     }
   }
 
-  /** Leader: a change committed in Postgres. */
+  private async currentRole(): Promise<Role> {
+    if (this.store.kind === 'memory') return 'leader';
+    try {
+      return (await this.store.lease(LEADER, this.opts.instanceId, this.opts.leaseMs)) ? 'leader' : 'follower';
+    } catch {
+      return 'alone';
+    }
+  }
+
+  /** Leader or alone: a change committed in Postgres. */
   private async onNotify(payload: string): Promise<void> {
     const n = JSON.parse(payload) as ChangeEvent;
     if (n.kind === 'catalogue') await this.publishCatalogue();
     else await this.publishKeys(n);
   }
 
+  /** Applies the catalogue from Postgres here; the leader also hands it to the other instances. */
   private async publishCatalogue(): Promise<void> {
     const snap = await readCatalogue(this.db);
     this.config.apply(snap);
-    if (this.store.kind === 'memory') return;
+    if (!this.fansOut) return;
     await this.store.set(SNAPSHOT, JSON.stringify(snap));
-    await this.store.set(CATALOGUE_VERSION, String(snap.version));
     await this.store.publish(EVENTS, JSON.stringify({ kind: 'catalogue', version: snap.version }));
   }
 
-  private async publishKeys(e: Exclude<ChangeEvent, { kind: 'catalogue' }>): Promise<void> {
+  private async publishKeys(e: KeyEvent): Promise<void> {
     this.onKeyEvent(e);
-    if (this.store.kind === 'memory') return;
-    await this.store.set(KEYS_VERSION, String(e.version));
-    await this.store.publish(EVENTS, JSON.stringify(e));
+    if (this.fansOut) await this.store.publish(EVENTS, JSON.stringify(e));
   }
 
-  /** Every instance: an event fanned out by the leader. */
+  private get fansOut(): boolean {
+    return this.role === 'leader' && this.store.kind === 'redis';
+  }
+
+  /** Every instance: an event fanned out by the leader (the store drops any it did not seal). */
   private async onEvent(message: string): Promise<void> {
     const e = JSON.parse(message) as ChangeEvent;
     if (e.kind === 'catalogue') {
-      if (e.version > this.config.version) await this.applySharedSnapshot(e.version);
+      if (e.version > this.config.version) await this.adoptCatalogue(e.version);
     } else this.onKeyEvent(e);
   }
 
-  private onKeyEvent(e: Exclude<ChangeEvent, { kind: 'catalogue' }>): void {
-    if (e.kind === 'key') this.auth.evictHash(e.hash);
+  /**
+   * Every key or user change takes the next keys version (migration 0004), so a version that skips
+   * one means a message was missed: then only forgetting every verdict is safe. A repair ('keys')
+   * forgets everything only when it is news.
+   */
+  private onKeyEvent(e: KeyEvent): void {
+    const known = this.auth.keysVersion;
+    if (e.kind === 'keys' ? e.version > known : e.version > known + 1) this.auth.invalidateAll();
+    else if (e.kind === 'key') this.auth.evictHash(e.hash);
     else if (e.kind === 'user') this.auth.evictUser(e.user);
-    else this.auth.invalidateAll();
-    this.auth.keysVersion = Math.max(this.auth.keysVersion, e.version);
+    this.auth.keysVersion = Math.max(known, e.version);
   }
 
-  /** The shared snapshot when it is at least `version`, else Postgres. */
-  private async applySharedSnapshot(version: number): Promise<void> {
-    const text = await this.store.get(SNAPSHOT).catch(() => null);
+  /** The shared snapshot when it is at least `version` (and sealed by this deployment), else Postgres. */
+  private async adoptCatalogue(version: number): Promise<void> {
+    const text = this.store.kind === 'redis' ? await this.store.get(SNAPSHOT).catch(() => null) : null;
     const snap = text ? (JSON.parse(text) as VersionedRows) : undefined;
     if (snap && snap.version >= version) this.config.apply(snap);
     else await this.config.reload();
   }
 
   /**
-   * The periodic repair. Every instance: adopt newer versions found in the shared store. The
-   * leader: bring the shared store up to Postgres (a NOTIFY lost while nobody listened, or a
-   * Redis that restarted empty).
+   * The periodic repair, on every instance and straight from Postgres (so it works whatever
+   * state Redis is in): a newer catalogue is adopted, a newer keys version forgets every cached
+   * verdict. The leader also hands what it finds to the others.
    */
   private async check(): Promise<void> {
     if (this.stopped) return;
-    if (this.store.kind === 'redis') {
-      const [cat, keys] = await Promise.all([this.store.get(CATALOGUE_VERSION), this.store.get(KEYS_VERSION)]);
-      if (cat !== null && Number(cat) > this.config.version) await this.applySharedSnapshot(Number(cat));
-      if (keys !== null && Number(keys) > this.auth.keysVersion) {
-        this.auth.keysVersion = Number(keys);
-        this.auth.invalidateAll();
-      }
-      if (!this.leading) return;
-    }
     const { rows } = await this.db.query<{ name: string; version: string }>('SELECT name, version FROM config_versions');
     const pg = Object.fromEntries(rows.map((r) => [r.name, Number(r.version)]));
-    const sharedCat = this.store.kind === 'redis' ? Number((await this.store.get(CATALOGUE_VERSION)) ?? -1) : this.config.version;
-    if ((pg.catalogue ?? 0) > sharedCat || (pg.catalogue ?? 0) > this.config.version) await this.publishCatalogue();
-    const sharedKeys = this.store.kind === 'redis' ? Number((await this.store.get(KEYS_VERSION)) ?? -1) : this.auth.keysVersion;
-    if ((pg.keys ?? 0) > sharedKeys || (pg.keys ?? 0) > this.auth.keysVersion) {
-      await this.publishKeys({ kind: 'keys', version: pg.keys ?? 0 });
-    }
+    const catalogue = pg.catalogue ?? 0;
+    const keys = pg.keys ?? 0;
+    if (catalogue > this.config.version) await (this.role === 'leader' ? this.publishCatalogue() : this.adoptCatalogue(catalogue));
+    if (keys > this.auth.keysVersion) await this.publishKeys({ kind: 'keys', version: keys });
   }
 }

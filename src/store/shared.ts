@@ -26,6 +26,8 @@ if cur == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1
 if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 return 0`;
 
+const SUBSCRIBE_WAIT_MS = 2_000;
+
 export class RedisStore implements SharedStore {
   readonly kind = 'redis' as const;
   private subscriber: Redis | undefined;
@@ -54,10 +56,14 @@ export class RedisStore implements SharedStore {
     await this.redis.publish(this.prefix + channel, message);
   }
 
-  /** Subscriptions use their own connection; ioredis re-subscribes after a reconnect. */
+  /**
+   * Subscriptions use their own connection, which keeps its commands while Redis is away (no
+   * request waits on it) and re-subscribes after a reconnect. Waits for the subscription up to
+   * SUBSCRIBE_WAIT_MS, so an instance starting while Redis is down still starts.
+   */
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
     if (!this.subscriber) {
-      this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
       this.subscriber.on('error', (err) => this.onError(err));
       this.subscriber.on('message', (ch: string, msg: string) => {
         for (const h of this.handlers.get(ch) ?? []) h(msg);
@@ -68,7 +74,8 @@ export class RedisStore implements SharedStore {
     if (!set) {
       set = new Set();
       this.handlers.set(full, set);
-      await this.subscriber.subscribe(full);
+      const subscribed = this.subscriber.subscribe(full).catch((err: Error) => this.onError(err));
+      await Promise.race([subscribed, new Promise((r) => setTimeout(r, SUBSCRIBE_WAIT_MS).unref())]);
     }
     set.add(onMessage);
   }

@@ -38,7 +38,8 @@ export async function ownRedis(): Promise<OwnRedis> {
       });
     },
     kill: async () => {
-      if (!child || child.exitCode !== null) return;
+      // A killed process has a signalCode and no exitCode: killing it again would wait forever.
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await once(child, 'exit');
     },

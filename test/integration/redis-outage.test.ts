@@ -43,13 +43,14 @@ describe('a Redis outage', () => {
     const ready = await (await fetch(`${c.nodes[0]!.url}/ready`)).json();
     expect(ready).toMatchObject({ status: 'degraded', checks: { postgres: 'ok', config: 'ok' } });
 
-    // A price change while Redis is away cannot fan out yet …
+    // A price change while Redis is away reaches every instance through Postgres …
     await c.admin(c.nodes[0]!, 'POST', '/models/m/prices', { inputPerMtok: '10', outputPerMtok: '20' });
-    expect((await chat(c.nodes[0]!)).cost).toBe('0.000150');
+    for (const node of c.nodes) await within(8000, async () => (await chat(node)).cost === '0.000150', `price during the outage on ${node.url}`);
 
-    // … and reaches every instance once Redis is back (empty), without a restart.
+    // … and so does one made once Redis is back (empty), without a restart.
     await redis.start();
-    for (const node of c.nodes) await within(8000, async () => (await chat(node)).cost === '0.000150', `price after Redis returned on ${node.url}`);
+    await c.admin(c.nodes[1]!, 'POST', '/models/m/prices', { inputPerMtok: '1', outputPerMtok: '2' });
+    for (const node of c.nodes) await within(8000, async () => (await chat(node)).cost === '0.000015', `price after Redis returned on ${node.url}`);
     // Every connection is back (each reconnects with its own backoff, up to 3 s).
     for (const node of c.nodes) {
       await within(8000, async () => ((await (await fetch(`${node.url}/ready`)).json()) as { status: string }).status === 'ready', `ready again on ${node.url}`);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockUpstream, type MockUpstream } from '../../src/mock-upstream/server.js';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';

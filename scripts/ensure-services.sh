@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the real Postgres (127.0.0.1:5432, trust auth, database "test") and Redis
 # (127.0.0.1:6379) the tests use are running, and that the headless Chromium the admin panel's
-# end-to-end tests drive is at /usr/bin/chromium; installs them from Debian packages when missing.
+# end-to-end tests drive is at /usr/bin/chromium, and that curl and jq (the README walkthrough's
+# test) are there; installs them from Debian packages when missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -48,6 +49,14 @@ if ! port_open 6379; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
   wait_port 6379
 fi
+
+# The README walkthrough's test runs it as written, with curl and jq.
+for tool in curl jq; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "ensure-services: installing $tool" >&2
+    apt_install "$tool"
+  fi
+done
 
 # The admin panel's browser tests (test/e2e) drive Debian's Chromium through playwright-core.
 if [ ! -x /usr/bin/chromium ]; then

@@ -89,11 +89,12 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
   if (redis && !(await redisReady(redis, 2_000))) log.warn('redis not reachable at start; serving without it until it is');
   // What instances share through Redis is sealed with a key derived from ENCRYPTION_KEY, which Redis never sees.
+  const warnForged = warnOncePerKind((fields, message) => log.warn(fields, message));
   const shared: SharedStore = redis
     ? new SignedStore(
         new RedisStore(redis, env.REDIS_KEY_PREFIX, (err) => log.warn({ err: err.message }, 'redis subscriber error')),
         new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate redis seal v1'),
-        warnOncePerKind((fields, message) => log.warn(fields, message)),
+        warnForged,
       )
     : new MemoryStore();
 
@@ -119,7 +120,11 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     metrics,
     limits,
     cache: new ResponseCache(
-      redis ? new RedisCacheStore(redis, env.REDIS_KEY_PREFIX, env.CACHE_MAX_ENTRIES) : new MemoryCacheStore(env.CACHE_MEMORY_BYTES),
+      redis
+        ? new RedisCacheStore(redis, env.REDIS_KEY_PREFIX, env.CACHE_MAX_ENTRIES, new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate cache seal v1'), (name) =>
+            warnForged('value', name.slice(0, name.lastIndexOf(':') + 1) + '*'),
+          )
+        : new MemoryCacheStore(env.CACHE_MEMORY_BYTES),
       { defaultTtlSeconds: env.CACHE_TTL_SECONDS, maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES, scope: env.CACHE_SCOPE, hitChargePercent: env.CACHE_HIT_CHARGE_PERCENT },
       metrics,
       log,

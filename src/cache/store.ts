@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Signer } from '../store/signer.js';
 
 /** Where cached answers live: Redis (shared) or process memory (embedded). Both are bounded. */
 export interface CacheStore {
@@ -20,19 +21,34 @@ if over > 0 then
 end
 return 1`;
 
+/**
+ * Answers in Redis, sealed (store/signer.ts) under their key: an entry anyone else wrote or
+ * changed reads as a miss, so whoever can write to Redis cannot put words in a model's mouth.
+ */
 export class RedisCacheStore implements CacheStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly maxEntries: number,
+    private readonly signer: Signer,
+    private readonly onForged: (key: string) => void = () => undefined,
   ) {}
 
-  get(key: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}cache:${key}`);
+  async get(key: string): Promise<string | null> {
+    const name = `${this.prefix}cache:${key}`;
+    const sealed = await this.redis.get(name);
+    if (sealed === null) return null;
+    const opened = this.signer.open(name, sealed);
+    if (opened.ok) return opened.value;
+    if (opened.reason === 'forged') this.onForged(name);
+    return null;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.redis.eval(SET_BOUNDED, 2, `${this.prefix}cache:${key}`, `${this.prefix}cache-index`, value, String(ttlSeconds), String(Date.now()), String(this.maxEntries));
+    const name = `${this.prefix}cache:${key}`;
+    const now = Date.now();
+    const sealed = this.signer.seal(name, value, now + ttlSeconds * 1000);
+    await this.redis.eval(SET_BOUNDED, 2, name, `${this.prefix}cache-index`, sealed, String(ttlSeconds), String(now), String(this.maxEntries));
   }
 }
 

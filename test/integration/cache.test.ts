@@ -228,3 +228,21 @@ describe('the cache meets Idempotency-Key', () => {
     }
   });
 });
+
+describe('the cache does not trust Redis', () => {
+  it('an answer rewritten in Redis is never served: it is a miss, and the real answer replaces it', async () => {
+    const p = fresh('tamper with me');
+    const a = await ask(p);
+    await cached(a.data.id);
+    const redis = gw.redis!;
+    const keys = await redis.zrange(`${gw.gw.env.REDIS_KEY_PREFIX}cache-index`, 0, -1);
+    const values = await redis.mget(...keys);
+    const i = values.findIndex((v) => v?.includes(`"${a.data.id}"`));
+    // A writer with access to Redis swaps the answer's text for its own.
+    const original = (a.data.choices[0]!.message.content ?? '') as string;
+    await redis.set(keys[i]!, values[i]!.replace(JSON.stringify(original).slice(1, -1), 'planted by whoever writes to Redis'), 'KEEPTTL');
+    const b = await ask(p);
+    expect(b.cache).toBe('MISS');
+    expect(b.data.choices[0]!.message.content).toBe(original);
+  });
+});

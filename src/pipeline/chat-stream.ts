@@ -8,7 +8,7 @@ import type { Route } from '../routing/route.js';
 import { openChatStream, peekFirst, type ChatStream } from '../upstream/call.js';
 import type { RequestContext } from './context.js';
 import { costOfRequest, servedBy } from './credits.js';
-import type { ChatDialect, StreamIdentity } from './dialect.js';
+import type { ChatDialect, StreamEncoder } from './dialect.js';
 import type { Exchange } from './exchange.js';
 import type { Served } from './operation.js';
 import { callUpstream } from './upstream.js';
@@ -29,12 +29,12 @@ interface Relayed {
  * dialect does not send on their own (the provider's usage report) are kept back: the pipeline
  * settles first and then ends the stream with usage and cost.
  */
-async function relay(ex: Exchange, dialect: ChatDialect, upstream: ChatStream, ident: StreamIdentity): Promise<Relayed> {
+async function relay(ex: Exchange, encoder: StreamEncoder, upstream: ChatStream): Promise<Relayed> {
   const out: Relayed = { received: new StreamAccumulator(), delivered: false, error: undefined, clientGone: false };
   try {
     for await (const chunk of upstream.chunks()) {
       out.received.add(chunk);
-      const text = dialect.chunk(chunk, ident);
+      const text = encoder.chunk(chunk);
       if (!text) continue;
       await ex.write(text);
       out.delivered = true;
@@ -64,7 +64,8 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
   ex.open(200, { ...ctx.responseHeaders, ...served });
   const ident = dialect.identity(ctx.id, ctx.startedAt, target.model.upstreamModel);
 
-  const { received, delivered, error, clientGone } = await relay(ex, dialect, upstream, ident);
+  const encoder = dialect.openStream(chat, ident);
+  const { received, delivered, error, clientGone } = await relay(ex, encoder, upstream);
   ctx.upstreamMs = performance.now() - t0;
   let billable: Usage | undefined;
   if (error) {
@@ -89,7 +90,7 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
     stored: ok && billable ? () => ({ status: 200, headers: { ...served, 'x-tollgate-cost': formatCredits(cost) }, body: dialect.replay(chat, received.response(), billable, ident, report(cost, undefined)), stream: true }) : undefined,
     respond: (s) => {
       if (clientGone) return;
-      ex.end(error ? dialect.streamError(error) : dialect.streamEnd(chat, billable, ident, report(s?.charged ?? cost, s?.balance)));
+      ex.end(error ? encoder.error(error) : encoder.end(billable, report(s?.charged ?? cost, s?.balance)));
     },
     // Only a stream whose every choice finished is kept by the cache.
     cacheable: ok && billable && received.complete ? { response: received.response(), usage: billable, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() } : undefined,

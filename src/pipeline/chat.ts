@@ -16,7 +16,7 @@ import { callUpstream } from './upstream.js';
 export function chatOperation(dialect: ChatDialect): Operation<ChatRequest> {
   return {
     endpoint: dialect.endpoint,
-    parse: (body) => dialect.parse(body),
+    parse: (body, path) => dialect.parse(body, path),
     model: (chat) => chat.model,
     stream: (chat) => chat.stream,
     route: resolveChatRoute,
@@ -45,7 +45,7 @@ async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dial
   servedBy(gw, ctx, target.model);
   const usage: Usage = resp.usage ?? (await estimateUsage(chat, generatedText(resp)));
   ctx.usage = usage;
-  const body = dialect.response(resp, usage);
+  const body = dialect.response(resp, usage, dialect.identity(ctx.id, ctx.startedAt, resp.model || target.model.upstreamModel));
   const cost = costOfRequest(ctx, usage);
   const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   return {

@@ -32,25 +32,31 @@ export interface WireError {
 export interface ChatDialect {
   /** The request log's name for the endpoint ("chat.completions"). */
   readonly endpoint: string;
-  /** Wire body → canonical request (400 on anything malformed). */
-  parse(body: unknown): ChatRequest;
+  /** Wire body → canonical request (400 on anything malformed); `path` for formats that name the model there. */
+  parse(body: unknown, path: string): ChatRequest;
   identity(requestId: string, startedAt: number, model: string): StreamIdentity;
   /** A complete answer. */
-  response(resp: ChatResponse, usage: Usage): string;
-  /** One streamed chunk as SSE text ('' for chunks this wire format does not send on their own). */
-  chunk(chunk: StreamChunk, ident: StreamIdentity): string;
-  /** The end of a stream that completed: usage when the client asked for it, then the terminator. */
-  streamEnd(req: ChatRequest, usage: Usage | undefined, ident: StreamIdentity, report: GatewayReport): string;
-  /** The end of a stream that failed after it began. */
-  streamError(err: GatewayError): string;
+  response(resp: ChatResponse, usage: Usage, ident: StreamIdentity): string;
+  /** A writer for one streamed answer (stateful: some wire formats frame content blocks). */
+  openStream(req: ChatRequest, ident: StreamIdentity): StreamEncoder;
   /** A stored answer sent again as a whole stream (cache hits, Idempotency-Key replays). */
   replay(req: ChatRequest, resp: ChatResponse, usage: Usage, ident: StreamIdentity, report: GatewayReport): string;
   error(err: GatewayError): WireError;
 }
 
+/** Writes one streamed answer in a wire format, chunk by chunk. */
+export interface StreamEncoder {
+  /** One canonical chunk as SSE text ('' for chunks this wire format does not send on their own). */
+  chunk(chunk: StreamChunk): string;
+  /** The end of a stream that completed: usage (when the format or the client wants it) and the terminator. */
+  end(usage: Usage | undefined, report: GatewayReport): string;
+  /** The end of a stream that failed after it began. */
+  error(err: GatewayError): string;
+}
+
 export interface EmbeddingsDialect {
   readonly endpoint: string;
-  parse(body: unknown): EmbeddingsRequest;
+  parse(body: unknown, path: string): EmbeddingsRequest;
   response(resp: EmbeddingsResponse, req: EmbeddingsRequest, upstreamModel: string): string;
   error(err: GatewayError): WireError;
 }

@@ -21,7 +21,7 @@ const tokenEstimate = (req: EmbeddingsRequest) => Math.ceil(inputUpperBound(req)
 export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<EmbeddingsRequest> {
   return {
     endpoint: dialect.endpoint,
-    parse: (body) => dialect.parse(body),
+    parse: (body, path) => dialect.parse(body, path),
     model: (req) => req.model,
     stream: () => false,
     route: (catalogue, req) => {

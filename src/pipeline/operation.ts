@@ -39,7 +39,7 @@ export interface Served {
 export interface Operation<R> {
   /** The request log's name for the endpoint. */
   readonly endpoint: string;
-  parse(body: unknown): R;
+  parse(body: unknown, path: string): R;
   model(req: R): string;
   stream(req: R): boolean;
   route(catalogue: Catalogue, req: R): Route;

@@ -18,7 +18,7 @@ import { settle } from './settle.js';
 async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>): Promise<Served | undefined> {
   const body = await ex.readBody(); //                                              400 / 413
   ctx.principal = await gw.auth.authenticate(ex.apiKey()); //                        401 / 403
-  const req = op.parse(body); //                                                    400
+  const req = op.parse(body, ex.path); //                                           400
   ctx.tags = ex.tags(); //                                                          400
   ctx.modelAlias = op.model(req);
   ctx.stream = op.stream(req);

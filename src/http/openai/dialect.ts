@@ -21,21 +21,23 @@ function isUsageOnly(chunk: StreamChunk): boolean {
 /** OpenAI Chat Completions: chat.completion bodies and chat.completion.chunk SSE, the OpenAI error shape. */
 export const openAIChat: ChatDialect = {
   endpoint: 'chat.completions',
-  parse: parseChatCompletionRequest,
+  parse: (body) => parseChatCompletionRequest(body),
   identity: (requestId, startedAt, model) => ({ id: `chatcmpl-${requestId}`, created: Math.floor(startedAt / 1000), model }),
-  response: renderChatCompletion,
-  // Chunks that arrived in OpenAI's own format are sent as received.
-  chunk: (chunk, ident) => (isUsageOnly(chunk) ? '' : `data: ${chunk.openaiRaw ?? renderChunk(chunk, ident)}\n\n`),
-  streamEnd: (req, usage, ident, report) => (req.includeUsage && usage ? `data: ${renderUsageChunk(usage, ident, { x_tollgate: report })}\n\n${DONE}` : DONE),
-  // The OpenAI SDKs raise an error event that arrives inside a stream.
-  streamError: (err) => `data: ${JSON.stringify(openAIErrorBody(err))}\n\n`,
+  response: (resp, usage) => renderChatCompletion(resp, usage),
+  openStream: (req, ident) => ({
+    // Chunks that arrived in OpenAI's own format are sent as received.
+    chunk: (chunk) => (isUsageOnly(chunk) ? '' : `data: ${chunk.openaiRaw ?? renderChunk(chunk, ident)}\n\n`),
+    end: (usage, report) => (req.includeUsage && usage ? `data: ${renderUsageChunk(usage, ident, { x_tollgate: report })}\n\n${DONE}` : DONE),
+    // The OpenAI SDKs raise an error event that arrives inside a stream.
+    error: (err) => `data: ${JSON.stringify(openAIErrorBody(err))}\n\n`,
+  }),
   replay: (req, resp, usage, ident, report) => responseAsSse(resp, ident, req.includeUsage ? usage : undefined, { x_tollgate: report }),
   error: openAIError,
 };
 
 export const openAIEmbeddings: EmbeddingsDialect = {
   endpoint: 'embeddings',
-  parse: parseEmbeddingsRequest,
+  parse: (body) => parseEmbeddingsRequest(body),
   response: (resp, req, upstreamModel) => renderEmbeddings(resp, req.encodingFormat, upstreamModel),
   error: openAIError,
 };

@@ -70,3 +70,38 @@ export async function createUserWithKey(gw: TestGateway, opts: { email?: string;
   const key = await gw.admin('POST', `/users/${user.id}/keys`, { name: 'test' });
   return { user, key: key.key as string, keyId: key.id as string, accountId: user.accountId as string };
 }
+
+export interface DeploymentOptions {
+  keys?: string[];
+  /** Each key's own requests-per-minute quota. */
+  rpmLimit?: number;
+  fallbacks?: string[];
+  firstByteTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  kind?: 'openai' | 'anthropic';
+  price?: string;
+}
+
+/** A provider of its own (so its breaker and quotas are its own) and a model `<id>-model` on it, with optional fallbacks. */
+export async function addDeployment(gw: TestGateway, mock: MockUpstream, id: string, opts: DeploymentOptions = {}): Promise<string> {
+  const kind = opts.kind ?? 'openai';
+  await gw.admin('POST', '/providers', {
+    id,
+    kind,
+    baseUrl: mock.baseUrl(kind),
+    keys: (opts.keys ?? [`${id}-key`]).map((secret) => ({ secret, ...(opts.rpmLimit ? { rpmLimit: opts.rpmLimit } : {}) })),
+    ...(opts.firstByteTimeoutMs ? { firstByteTimeoutMs: opts.firstByteTimeoutMs } : {}),
+    ...(opts.totalTimeoutMs ? { totalTimeoutMs: opts.totalTimeoutMs } : {}),
+  });
+  await gw.admin('POST', '/models', {
+    alias: `${id}-model`,
+    providerId: id,
+    upstreamModel: `${id}-upstream`,
+    contextWindow: 10_000,
+    maxOutputTokens: 1_000,
+    supportsTools: true,
+    fallbacks: opts.fallbacks ?? [],
+    price: { inputPerMtok: opts.price ?? '1', outputPerMtok: opts.price ?? '1' },
+  });
+  return `${id}-model`;
+}

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from '../mock-upstream/faults.js';
 import type { MockUpstream } from '../mock-upstream/server.js';
-import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
+import { addDeployment, CHAT_MODELS, createUserWithKey, type DeploymentOptions } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
@@ -28,29 +28,7 @@ interface Attempt {
   retryReason?: string;
 }
 
-/** A provider of its own (so its breaker is its own) and a model on it, with optional fallbacks. */
-async function deployment(id: string, opts: { keys?: string[]; fallbacks?: string[]; firstByteTimeoutMs?: number; totalTimeoutMs?: number; kind?: 'openai' | 'anthropic'; price?: string } = {}) {
-  const kind = opts.kind ?? 'openai';
-  await gw.admin('POST', '/providers', {
-    id,
-    kind,
-    baseUrl: mock.baseUrl(kind),
-    keys: (opts.keys ?? [`${id}-key`]).map((secret) => ({ secret })),
-    ...(opts.firstByteTimeoutMs ? { firstByteTimeoutMs: opts.firstByteTimeoutMs } : {}),
-    ...(opts.totalTimeoutMs ? { totalTimeoutMs: opts.totalTimeoutMs } : {}),
-  });
-  await gw.admin('POST', '/models', {
-    alias: `${id}-model`,
-    providerId: id,
-    upstreamModel: `${id}-upstream`,
-    contextWindow: 10_000,
-    maxOutputTokens: 1_000,
-    supportsTools: true,
-    fallbacks: opts.fallbacks ?? [],
-    price: { inputPerMtok: opts.price ?? '1', outputPerMtok: opts.price ?? '1' },
-  });
-  return `${id}-model`;
-}
+const deployment = (id: string, opts: DeploymentOptions = {}) => addDeployment(gw, mock, id, opts);
 
 const fault = (id: string, f: FaultRule['fault'], extra: Partial<FaultRule> = {}) => injectFault(mock, { model: `${id}-upstream`, fault: f, ...extra });
 

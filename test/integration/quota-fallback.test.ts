@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import type { MockUpstream } from '../mock-upstream/server.js';
-import { createUserWithKey } from '../helpers/catalogue.js';
+import { addDeployment, createUserWithKey, type DeploymentOptions } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
@@ -12,20 +12,7 @@ let mock: MockUpstream;
 let gw: TestGateway;
 useGatewayHarness({}, (h) => ({ db, mock, gw } = h));
 
-/** A provider of its own and a model on it, with its key's own quota and a fallback chain. */
-async function deployment(id: string, opts: { rpmLimit?: number; fallbacks?: string[] } = {}) {
-  await gw.admin('POST', '/providers', { id, kind: 'openai', baseUrl: mock.baseUrl('openai'), keys: [{ secret: `${id}-key`, rpmLimit: opts.rpmLimit ?? null }] });
-  await gw.admin('POST', '/models', {
-    alias: `${id}-model`,
-    providerId: id,
-    upstreamModel: `${id}-upstream`,
-    contextWindow: 10_000,
-    maxOutputTokens: 1_000,
-    fallbacks: opts.fallbacks ?? [],
-    price: { inputPerMtok: '1', outputPerMtok: '1' },
-  });
-  return `${id}-model`;
-}
+const deployment = (id: string, opts: DeploymentOptions = {}) => addDeployment(gw, mock, id, opts);
 
 async function ask(client: OpenAI, model: string) {
   const { response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello there gateway' }] }).withResponse();

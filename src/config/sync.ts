@@ -33,7 +33,7 @@ export interface ConfigSyncOptions {
 }
 
 /**
- * Real-time config invalidation (DESIGN §5). A committed change → Postgres trigger → NOTIFY →
+ * Real-time config invalidation (docs/ARCHITECTURE.md). A committed change → Postgres trigger → NOTIFY →
  * the leader instance (one, by a Redis lease) → snapshot written to Redis → pub/sub event →
  * every instance swaps its snapshot or evicts the changed keys. While an instance cannot reach
  * Redis it listens to Postgres itself, so changes keep arriving at once during an outage. Every

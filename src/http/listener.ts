@@ -12,6 +12,7 @@ import { urlHasNul } from './json-limits.js';
 import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
 import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
+import { openAIResponses } from './responses/dialect.js';
 
 /**
  * The server's request listener. The ingress routes — each an operation of the one pipeline in
@@ -27,6 +28,7 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
   const ingresses = new Map<string, (ctx: RequestContext, ex: NodeExchange) => Promise<void>>([
     ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
     ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
+    ['POST /v1/responses', through(chatOperation(openAIResponses))],
   ]);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
@@ -122,8 +122,8 @@ describe.each(Object.entries(CHAT_MODELS))('Responses ingress → %s', (provider
     await injectFault(h.mock, { provider, fault: { type: 'status', status: 429, retryAfter: 7 } });
     const err = await h.client.responses.create({ model, input: 'hi' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((err as OpenAI.APIError).headers?.get('retry-after')).toBe('7');
-    expect((err as OpenAI.APIError).error).toMatchObject({ type: 'rate_limit_error' });
+    expect((err as APIError).headers?.get('retry-after')).toBe('7');
+    expect((err as APIError).error).toMatchObject({ type: 'rate_limit_error' });
   });
 
   it('ends a stream cut by the provider with error and response.failed events', async () => {

@@ -41,8 +41,15 @@ export class NodeExchange implements Exchange {
     return readJsonBody(this.req, this.maxBodyBytes);
   }
 
+  /** Bearer or x-api-key (OpenAI, Anthropic), else x-goog-api-key or ?key= (Gemini's SDKs and REST). */
   apiKey(): string | undefined {
-    return extractBearer(this.headers.authorization, this.headers['x-api-key']);
+    const key = extractBearer(this.headers.authorization, this.headers['x-api-key']);
+    if (key !== undefined) return key;
+    const goog = this.headers['x-goog-api-key'];
+    if (typeof goog === 'string' && goog.length > 0) return goog;
+    const url = this.req.url ?? '';
+    const q = url.indexOf('?');
+    return q < 0 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('key') ?? undefined) || undefined;
   }
 
   tags(): Record<string, string> | undefined {

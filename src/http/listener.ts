@@ -12,6 +12,12 @@ import { urlHasNul } from './json-limits.js';
 import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
 import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
+import { geminiDialect } from './gemini/dialect.js';
+import { ARRAY_FRAMING, SSE_FRAMING } from './gemini/stream.js';
+import { openAIResponses } from './responses/dialect.js';
+
+type Serve = (ctx: RequestContext, ex: NodeExchange) => Promise<void>;
+const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/'];
 
 /**
  * The server's request listener. The ingress routes — each an operation of the one pipeline in
@@ -24,10 +30,25 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     <R>(op: Operation<R>) =>
     (ctx: RequestContext, ex: NodeExchange) =>
       runPipeline(gw, ctx, ex, op);
-  const ingresses = new Map<string, (ctx: RequestContext, ex: NodeExchange) => Promise<void>>([
+  const ingresses = new Map<string, Serve>([
     ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
     ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
+    ['POST /v1/responses', through(chatOperation(openAIResponses))],
   ]);
+  const geminiSse = through(chatOperation(geminiDialect(SSE_FRAMING)));
+  const geminiArray = through(chatOperation(geminiDialect(ARRAY_FRAMING)));
+  /** Gemini names the model in the path: one prefix and suffix test, only for paths the exact map missed. */
+  const patterned = (method: string | undefined, path: string, query: string): Serve | undefined => {
+    if (method !== 'POST' || !GEMINI_PREFIXES.some((p) => path.startsWith(p))) return undefined;
+    if (path.endsWith(':generateContent')) return geminiSse;
+    if (!path.endsWith(':streamGenerateContent')) return undefined;
+    if (new URLSearchParams(query).get('alt') === 'sse') return geminiSse;
+    return (ctx, ex) => {
+      // Without alt=sse Gemini streams one JSON array.
+      ctx.responseHeaders['content-type'] = 'application/json; charset=utf-8';
+      return geminiArray(ctx, ex);
+    };
+  };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     if (urlHasNul(url)) {
@@ -35,7 +56,8 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
       return;
     }
     const q = url.indexOf('?');
-    const serve = ingresses.get(`${req.method} ${q < 0 ? url : url.slice(0, q)}`);
+    const path = q < 0 ? url : url.slice(0, q);
+    const serve = ingresses.get(`${req.method} ${path}`) ?? patterned(req.method, path, q < 0 ? '' : url.slice(q + 1));
     if (!serve) {
       app(req, res);
       return;

@@ -32,7 +32,7 @@ export async function answerFromCache(gw: Gateway, ctx: RequestContext, ex: Exch
   const served = { 'x-tollgate-model': hit.servedModel, 'x-tollgate-provider': hit.provider };
   const ident = dialect.identity(ctx.id, ctx.startedAt, hit.response.model);
   const render = (charged: bigint, balance: bigint | undefined) => {
-    if (!chat.stream) return dialect.response(hit.response, hit.usage, ident);
+    if (!chat.stream) return dialect.response(hit.response, hit.usage, ident, chat);
     const report = { cost: formatCredits(charged), balance: balance === undefined ? null : formatCredits(balance), estimated: hit.usage.estimated === true, cache: 'HIT' as const };
     return dialect.replay(chat, hit.response, hit.usage, ident, report);
   };

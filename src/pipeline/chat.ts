@@ -45,7 +45,7 @@ async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dial
   servedBy(gw, ctx, target.model);
   const usage: Usage = resp.usage ?? (await estimateUsage(chat, generatedText(resp)));
   ctx.usage = usage;
-  const body = dialect.response(resp, usage, dialect.identity(ctx.id, ctx.startedAt, resp.model || target.model.upstreamModel));
+  const body = dialect.response(resp, usage, dialect.identity(ctx.id, ctx.startedAt, resp.model || target.model.upstreamModel), chat);
   const cost = costOfRequest(ctx, usage);
   const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   return {

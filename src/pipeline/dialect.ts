@@ -35,8 +35,8 @@ export interface ChatDialect {
   /** Wire body → canonical request (400 on anything malformed); `path` for formats that name the model there. */
   parse(body: unknown, path: string): ChatRequest;
   identity(requestId: string, startedAt: number, model: string): StreamIdentity;
-  /** A complete answer. */
-  response(resp: ChatResponse, usage: Usage, ident: StreamIdentity): string;
+  /** A complete answer (`req` for formats that echo the request's settings in their answer). */
+  response(resp: ChatResponse, usage: Usage, ident: StreamIdentity, req: ChatRequest): string;
   /** A writer for one streamed answer (stateful: some wire formats frame content blocks). */
   openStream(req: ChatRequest, ident: StreamIdentity): StreamEncoder;
   /** A stored answer sent again as a whole stream (cache hits, Idempotency-Key replays). */

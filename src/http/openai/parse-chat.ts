@@ -1,5 +1,6 @@
 import type { ChatParams, ChatRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/index.js';
 import { InvalidRequestError } from '../../errors.js';
+import { checkToolResults } from '../tool-results.js';
 import { compileValidator } from '../validation.js';
 import { chatCompletionSchema, KNOWN_CHAT_FIELDS } from './schemas.js';
 
@@ -53,7 +54,7 @@ export function parseChatCompletionRequest(body: unknown): ChatRequest {
   const b = validateChat(body);
   const stream = b.stream === true;
   const messages = b.messages.map(toCanonicalMessage);
-  checkToolResults(messages);
+  checkToolResults(messages, (i) => `messages[${i}].tool_call_id`);
 
   const params: ChatParams = {};
   const maxTokens = b.max_completion_tokens ?? b.max_tokens;
@@ -163,19 +164,6 @@ function userContent(content: string | WirePart[] | null | undefined, i: number)
     throw new InvalidRequestError(`messages[${i}].content[${j}]: content parts of type '${p.type}' are not supported by the gateway.`, {
       param: `messages[${i}].content[${j}].type`,
     });
-  });
-}
-
-/** Every tool message must answer a tool call made earlier in the conversation. */
-function checkToolResults(messages: Message[]): void {
-  const seen = new Set<string>();
-  messages.forEach((m, i) => {
-    if (m.role === 'assistant' && m.toolCalls) for (const c of m.toolCalls) seen.add(c.id);
-    if (m.role === 'tool' && !seen.has(m.toolCallId)) {
-      throw new InvalidRequestError(`messages[${i}]: tool_call_id '${m.toolCallId}' does not answer any earlier assistant tool call.`, {
-        param: `messages[${i}].tool_call_id`,
-      });
-    }
   });
 }
 

@@ -20,6 +20,7 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
  */
 export class NodeExchange implements Exchange {
   readonly path: string;
+  readonly query: string;
   readonly headers: IncomingHttpHeaders;
   readonly abort = new AbortController();
 
@@ -31,6 +32,7 @@ export class NodeExchange implements Exchange {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     this.path = q < 0 ? url : url.slice(0, q);
+    this.query = q < 0 ? '' : withoutKey(url.slice(q + 1));
     this.headers = req.headers;
     res.once('close', () => {
       if (!res.writableFinished) this.abort.abort();
@@ -86,6 +88,14 @@ export class NodeExchange implements Exchange {
     if (this.res.destroyed) return;
     this.res.end(text);
   }
+}
+
+/** A query string without its `key` parameter (a Gemini client's API key). */
+function withoutKey(query: string): string {
+  if (!query.includes('key=')) return query;
+  const params = new URLSearchParams(query);
+  params.delete('key');
+  return params.toString();
 }
 
 /** Writes a JSON body that is already text, in one writeHead + end. */

@@ -8,6 +8,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface Exchange {
   /** The route's path, without the query (part of an Idempotency-Key's request hash). */
   readonly path: string;
+  /** The query string without any API key in it (also part of the hash: it can change the answer's framing). */
+  readonly query: string;
   readonly headers: IncomingHttpHeaders;
   /** Aborted when the client goes away before the response is complete. */
   readonly abort: AbortController;

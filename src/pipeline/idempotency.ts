@@ -14,7 +14,7 @@ export async function replayIdempotent(gw: Gateway, ctx: RequestContext, ex: Exc
   const header = ex.headers['idempotency-key'];
   if (typeof header !== 'string') return false;
   const key = checkIdempotencyKey(header);
-  const hash = canonicalHash({ path: ex.path, body });
+  const hash = canonicalHash({ path: ex.path, query: ex.query, body });
   const claim = await claimIdempotencyKey(gw.db, {
     accountId: ctx.principal!.accountId,
     key,

@@ -38,7 +38,7 @@ export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: str
       // Never leave a half-started gateway running behind a failed test.
       child.kill('SIGKILL');
       reject(new Error(`gateway did not start:\n${output.join('')}`));
-    }, 30_000);
+    }, Number(process.env.TEST_GATEWAY_START_MS ?? 90_000));
     const onData = (buf: Buffer) => {
       const text = buf.toString();
       output.push(text);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   await c.admin(n, 'POST', '/providers', { id: 'openai', kind: 'openai', baseUrl: c.mock.baseUrl('openai'), keys: [{ secret: 'k' }] });
   await c.admin(n, 'POST', '/models', { alias: 'm', providerId: 'openai', upstreamModel: 'm', contextWindow: 1000, maxOutputTokens: 100, price: { inputPerMtok: '1', outputPerMtok: '2' } });
   userId = (await c.admin(n, 'POST', '/users', { email: 'revoke@example.test', initialCredits: '10' })).id;
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await c?.close();

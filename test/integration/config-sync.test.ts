@@ -21,7 +21,7 @@ beforeAll(async () => {
   const created = await c.admin(n1!, 'POST', `/users/${user.id}/keys`, {});
   key = created.key;
   keyId = created.id;
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => c?.close());
 

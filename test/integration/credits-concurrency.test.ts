@@ -26,7 +26,7 @@ beforeAll(async () => {
   // Each instance is registered as soon as it is up, so a failed start still stops the others.
   await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}` }))));
   instances.sort((a, b) => a.url.localeCompare(b.url));
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(instances.map((g) => g.stop()));

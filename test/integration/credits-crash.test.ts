@@ -26,7 +26,7 @@ beforeAll(async () => {
   await seedMockCatalogue(seeder, mock, { providerTimeouts: { totalTimeoutMs: 2_000 } });
   ({ key, accountId } = await createUserWithKey(seeder, { credits: '1' }));
   await seeder.close();
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(running.map((g) => g.kill()));

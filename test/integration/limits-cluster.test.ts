@@ -17,7 +17,7 @@ beforeAll(async () => {
   key = (await c.admin(n, 'POST', `/users/${user.id}/keys`, {})).key;
   const probe = await c.admin(n, 'POST', '/users', { email: 'rl-probe@example.test', planId: 'ten', initialCredits: '10' });
   probeKey = (await c.admin(n, 'POST', `/users/${probe.id}/keys`, {})).key;
-}, 90_000);
+}, 240_000);
 
 function chat(url: string, apiKey: string) {
   return fetch(`${url}/v1/chat/completions`, {

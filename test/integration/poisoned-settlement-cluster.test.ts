@@ -22,7 +22,7 @@ beforeAll(async () => {
   }
   const bad = await cluster.admin(node, 'POST', '/users', { email: 'poison@example.test', initialCredits: '0' });
   attacker = (await cluster.admin(node, 'POST', `/users/${bad.id}/keys`, { name: 'poison' })).key;
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await cluster?.close();

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await gw.admin('POST', '/providers', { id: 'openai', kind: 'openai', baseUrl: mock.baseUrl('openai'), keys: [{ secret: 'k' }] });
   await gw.admin('POST', '/models', { alias: 'm', providerId: 'openai', upstreamModel: 'm', contextWindow: 1000, maxOutputTokens: 100, price: { inputPerMtok: '1', outputPerMtok: '2' } });
   userId = (await gw.admin('POST', '/users', { email: 'fast@example.test', initialCredits: '10' })).id;
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await gw?.close();

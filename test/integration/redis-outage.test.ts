@@ -16,7 +16,7 @@ beforeAll(async () => {
   await c.admin(n, 'POST', '/plans', { id: 'capped', name: 'Capped', rpm: 1000 });
   const user = await c.admin(n, 'POST', '/users', { email: 'outage@example.test', planId: 'capped', initialCredits: '10' });
   key = (await c.admin(n, 'POST', `/users/${user.id}/keys`, {})).key;
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await c?.close();

@@ -53,7 +53,7 @@ beforeAll(async () => {
   const created = await leader.admin('POST', `/users/${user.id}/keys`, {});
   key = created.key;
   principal = { keyId: created.id, keyPrefix: key.slice(0, 7), userId: user.id, userEmail: user.email, accountId: user.accountId, planId: user.planId };
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await follower?.close();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   await seedMockCatalogue(seeder, mock);
   ({ key } = await createUserWithKey(seeder, { credits: '10' }));
   await seeder.close();
-}, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.kill()));

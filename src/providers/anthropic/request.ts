@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../canonical/index.js';
-import { applyParams, rejectExtras } from '../shared/params.js';
+import { applyParams, rejectExtras, rejectUnmodelled } from '../shared/params.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { toAnthropicConversation } from './messages.js';
 import { ANTHROPIC_PARAMS, fitThinkingBudget } from './params.js';
@@ -16,6 +16,7 @@ export function anthropicHeaders(apiKey: string): Record<string, string> {
 /** Canonical chat request → Messages API body. */
 export function buildAnthropicBody(req: ChatRequest, target: UpstreamTarget): Record<string, unknown> {
   rejectExtras(req, PROVIDER_NAME);
+  rejectUnmodelled(req, PROVIDER_NAME);
   const { system, messages } = toAnthropicConversation(req.messages);
   const body: Record<string, unknown> = {
     model: target.model.upstreamModel,

@@ -2,6 +2,7 @@ import type { ChatRequest } from '../../canonical/index.js';
 import { applyParams, rejectExtras, rejectUnmodelled } from '../shared/params.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { toAnthropicConversation } from './messages.js';
+import { anthropicPassthrough } from './passthrough.js';
 import { ANTHROPIC_PARAMS, fitThinkingBudget } from './params.js';
 import { applyToolsAndFormat } from './tools.js';
 import { PROVIDER_NAME } from './wire.js';
@@ -33,6 +34,7 @@ export function buildAnthropicBody(req: ChatRequest, target: UpstreamTarget): Re
 }
 
 export function anthropicChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  if (req.wire?.format === 'anthropic') return anthropicPassthrough(req, target, anthropicHeaders(target.key.secret));
   return {
     method: 'POST',
     path: '/messages',

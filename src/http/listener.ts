@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import type { Gateway } from '../gateway.js';
 import { chatOperation } from '../pipeline/chat.js';
+import { countTokensOperation } from '../pipeline/count-tokens.js';
 import { embeddingsOperation } from '../pipeline/embeddings.js';
 import type { Operation } from '../pipeline/operation.js';
 import type { RequestContext } from '../pipeline/context.js';
@@ -12,6 +13,8 @@ import { urlHasNul } from './json-limits.js';
 import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
 import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
+import { anthropicCountTokens } from './anthropic/count-tokens.js';
+import { anthropicMessages } from './anthropic/dialect.js';
 
 /**
  * The server's request listener. The ingress routes — each an operation of the one pipeline in
@@ -27,6 +30,8 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
   const ingresses = new Map<string, (ctx: RequestContext, ex: NodeExchange) => Promise<void>>([
     ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
     ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
+    ['POST /v1/messages', through(chatOperation(anthropicMessages))],
+    ['POST /v1/messages/count_tokens', through(countTokensOperation(anthropicCountTokens))],
   ]);
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';

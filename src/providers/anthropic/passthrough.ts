@@ -20,12 +20,18 @@ export function anthropicPassthrough(req: ChatRequest, target: UpstreamTarget, b
   keepThinkingBelowLimit(body);
   if (req.stream) body.stream = true;
   else delete body.stream;
+  return { method: 'POST', path: '/messages', headers: forwardedHeaders(req, baseHeaders), body: JSON.stringify(body) };
+}
+
+/** The gateway's headers for Anthropic, with the client's version and betas when its body is forwarded. */
+export function forwardedHeaders(req: ChatRequest, baseHeaders: Record<string, string>): Record<string, string> {
   const headers: Record<string, string> = { ...baseHeaders, 'content-type': 'application/json' };
+  if (req.wire?.format !== 'anthropic') return headers;
   for (const name of FORWARDED_HEADERS) {
-    const v = wire.headers?.[name];
+    const v = req.wire.headers?.[name];
     if (v) headers[name] = v;
   }
-  return { method: 'POST', path: '/messages', headers, body: JSON.stringify(body) };
+  return headers;
 }
 
 /** A max_tokens clamped by the balance must still exceed the thinking budget, as Anthropic requires. */

@@ -19,6 +19,7 @@ export function openAIError(err: GatewayError): WireError {
  * whose choices carry only what OpenAI chunks have no field for (Anthropic thinking).
  */
 function isUsageOnly(chunk: StreamChunk): boolean {
+  if (chunk.choices.length === 0) return true;
   return chunk.raw?.format !== 'openai' && chunk.choices.every(silentForOpenAI);
 }
 

@@ -19,8 +19,7 @@ let gw: TestGateway;
 let mock: MockUpstream;
 let db: TestDatabase;
 let key: string;
-let accountId: string;
-useGatewayHarness({ env: { BREAKER_MIN_REQUESTS: '100000' } }, (h) => ({ gw, mock, db, key, accountId } = h));
+useGatewayHarness({ env: { BREAKER_MIN_REQUESTS: '100000' } }, (h) => ({ gw, mock, db, key } = h));
 afterEach(() => {
   mock.faults.clear();
   mock.requests.length = 0;

@@ -144,6 +144,20 @@ describe('Anthropic in → Anthropic out', () => {
     expect((await db.query('SELECT 1 FROM ledger WHERE request_id = $1', [id])).length).toBe(1);
   });
 
+  it('replays a streamed answer for a repeated Idempotency-Key, thinking and signature included, charged once', async () => {
+    const params = { model, max_tokens: 4096, thinking: { type: 'enabled' as const, budget_tokens: 1024 }, messages: [{ role: 'user' as const, content: 'count [[reply:3]]' }] };
+    const headers = { 'Idempotency-Key': `idem-${Date.now()}` };
+    const first = await client().messages.stream(params, { headers }).finalMessage();
+    const again = client().messages.stream(params, { headers });
+    const replayed = await again.finalMessage();
+    expect(replayed.content).toEqual(first.content);
+    expect(replayed.content.map((b) => b.type)).toEqual(['thinking', 'text']);
+    expect(replayed.stop_reason).toBe('end_turn');
+    expect(replayed.usage.output_tokens).toBe(first.usage.output_tokens);
+    expect(messagesSent()).toHaveLength(1);
+    expect((await db.query('SELECT 1 FROM ledger WHERE request_id = $1', [(await again.withResponse()).response.headers.get('x-request-id')])).length).toBe(0);
+  });
+
   it('logs count_tokens without a charge', async () => {
     const { response } = await client().messages.countTokens({ model, messages: [{ role: 'user', content: 'Hello' }] }).withResponse();
     const row = await requestRow(response.headers.get('x-request-id')!);

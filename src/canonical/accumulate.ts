@@ -1,11 +1,14 @@
+import type { ThinkingBlock } from './request.js';
 import type { ChatChoice, ChatResponse, FinishReason, Usage } from './response.js';
-import type { PromptUsage, StreamChunk } from './stream.js';
+import type { ChoiceDelta, PromptUsage, StreamChunk } from './stream.js';
 
 interface ChoiceState {
   text: string[];
   refusal: string[];
   tools: Map<number, { id: string; name: string; args: string[] }>;
+  thinking: Map<number, { text: string[]; signature: string; redacted?: string }>;
   finish: FinishReason | undefined;
+  stopSequence?: string;
 }
 
 /** Rebuilds a whole response from stream chunks (for stored replies: idempotency and the cache). */
@@ -27,12 +30,14 @@ export class StreamAccumulator {
     for (const d of chunk.choices) {
       let c = this.choices.get(d.index);
       if (!c) {
-        c = { text: [], refusal: [], tools: new Map(), finish: undefined };
+        c = { text: [], refusal: [], tools: new Map(), thinking: new Map(), finish: undefined };
         this.choices.set(d.index, c);
       }
       if (d.text) c.text.push(d.text);
       if (d.refusal) c.refusal.push(d.refusal);
       if (d.finishReason) c.finish = d.finishReason;
+      if (d.stopSequence) c.stopSequence = d.stopSequence;
+      if (d.thinking) addThinking(c, d.thinking);
       for (const t of d.toolCalls ?? []) {
         let tool = c.tools.get(t.index);
         if (!tool) {
@@ -71,8 +76,25 @@ export class StreamAccumulator {
           choice.toolCalls = [...c.tools.entries()].sort(([a], [b]) => a - b).map(([, t]) => ({ id: t.id, name: t.name, arguments: t.args.join('') }));
         }
         if (c.refusal.length) choice.refusal = c.refusal.join('');
+        if (c.thinking.size) choice.thinking = [...c.thinking.entries()].sort(([a], [b]) => a - b).map(([, t]) => thinkingBlock(t));
+        if (c.stopSequence) choice.stopSequence = c.stopSequence;
         return choice;
       });
     return { id: this.id, created: this.created, model: this.model, choices, usage: this.usage };
   }
+}
+
+function addThinking(c: ChoiceState, d: NonNullable<ChoiceDelta['thinking']>): void {
+  let t = c.thinking.get(d.block);
+  if (!t) {
+    t = { text: [], signature: '' };
+    c.thinking.set(d.block, t);
+  }
+  if (d.text) t.text.push(d.text);
+  if (d.signature) t.signature += d.signature;
+  if (d.redacted !== undefined) t.redacted = d.redacted;
+}
+
+function thinkingBlock(t: { text: string[]; signature: string; redacted?: string }): ThinkingBlock {
+  return t.redacted !== undefined ? { type: 'redacted_thinking', data: t.redacted } : { type: 'thinking', thinking: t.text.join(''), signature: t.signature };
 }

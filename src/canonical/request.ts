@@ -37,11 +37,19 @@ export interface UserMessage {
   name?: string;
 }
 
+/**
+ * A block of the model's extended thinking, kept so a conversation can hand it back: Anthropic
+ * verifies the signature (or the opaque `data` of a redacted block) when a tool-use turn continues.
+ */
+export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
 export interface AssistantMessage {
   role: 'assistant';
   /** Text of the turn; null when the turn only calls tools. */
   text: string | null;
   toolCalls?: ToolCall[];
+  /** The turn's thinking blocks, in order; they came before its text and tool calls. */
+  thinking?: ThinkingBlock[];
   name?: string;
 }
 
@@ -87,7 +95,30 @@ export interface ChatParams {
   topLogprobs?: number;
   user?: string;
   reasoningEffort?: ReasoningEffort;
+  /** Tokens the model may spend thinking (Anthropic's thinking.budget_tokens, Gemini's thinkingBudget). */
+  thinkingBudget?: number;
+  /** Sample only from the K likeliest tokens. */
+  topK?: number;
   parallelToolCalls?: boolean;
+}
+
+/** The wire formats an ingress can speak and a provider can relay unchanged. */
+export type WireFormat = 'openai' | 'anthropic';
+
+/**
+ * The client's body as received, in its wire format. A provider speaking the same format forwards
+ * it with a shallow patch (model, token limit) instead of rebuilding it, so nothing is lost.
+ */
+export interface WireBody {
+  format: WireFormat;
+  body: Record<string, unknown>;
+  /** Request headers a provider of the same format forwards (e.g. anthropic-beta). */
+  headers?: Record<string, string>;
+  /**
+   * Parameters of the body the canonical form does not model (named as the client wrote them):
+   * only a provider of the same format can honour them; any other answers 400.
+   */
+  unmodelled?: string[];
 }
 
 export interface ChatRequest {
@@ -106,11 +137,8 @@ export interface ChatRequest {
    * them through; every other provider rejects them with a 400.
    */
   extra?: Record<string, unknown>;
-  /**
-   * The OpenAI-format body exactly as received, when the ingress speaks OpenAI: lets providers
-   * that speak OpenAI too forward it with a shallow patch instead of rebuilding it.
-   */
-  openaiBody?: Record<string, unknown>;
+  /** The body exactly as received, for providers that speak the ingress's format (see WireBody). */
+  wire?: WireBody;
   /** Which form the client's max-token limit came in, so a pass-through patch keeps it. */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }

@@ -1,4 +1,10 @@
-import type { ToolCall } from './request.js';
+import type { ThinkingBlock, ToolCall, WireFormat } from './request.js';
+
+/** A provider's own text (a response body, or one stream event), relayed unchanged to a client speaking the same format. */
+export interface RawWire {
+  format: WireFormat;
+  text: string;
+}
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -24,7 +30,11 @@ export interface ChatChoice {
   text: string | null;
   toolCalls?: ToolCall[];
   refusal?: string | null;
+  /** The model's thinking blocks (Anthropic), which a client hands back when it continues a tool-use turn. */
+  thinking?: ThinkingBlock[];
   finishReason: FinishReason;
+  /** Which of the request's stop sequences ended the answer, when the provider says. */
+  stopSequence?: string;
   logprobs?: unknown;
 }
 
@@ -37,11 +47,8 @@ export interface ChatResponse {
   /** Absent when the provider did not report usage; the gateway then estimates it. */
   usage?: Usage;
   systemFingerprint?: string | null;
-  /**
-   * The provider's OpenAI-format response text, when the provider speaks OpenAI and the response
-   * can be relayed to an OpenAI client byte for byte.
-   */
-  openaiRaw?: string;
+  /** The provider's response body, for a client of the same wire format (relayed byte for byte). */
+  raw?: RawWire;
 }
 
 export interface Embedding {

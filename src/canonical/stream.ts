@@ -1,4 +1,4 @@
-import type { FinishReason, Usage } from './response.js';
+import type { FinishReason, RawWire, Usage } from './response.js';
 
 /** The prompt's part of a usage report, as a provider tells it before the stream ends. */
 export type PromptUsage = Pick<Usage, 'promptTokens' | 'cachedPromptTokens' | 'cacheWriteTokens'>;
@@ -17,7 +17,11 @@ export interface ChoiceDelta {
   text?: string;
   toolCalls?: ToolCallDelta[];
   refusal?: string;
+  /** A fragment of thinking block `block` (counted from 0 in the answer): its text, its signature, or a redacted block's data. */
+  thinking?: { block: number; text?: string; signature?: string; redacted?: string };
   finishReason?: FinishReason;
+  /** With the finish: the stop sequence that ended the answer. */
+  stopSequence?: string;
   logprobs?: unknown;
 }
 
@@ -36,8 +40,12 @@ export interface StreamChunk {
    * message_start, Gemini's usageMetadata): a stream cut after it is billed with them.
    */
   promptUsage?: PromptUsage;
-  /** The OpenAI-format chunk JSON as received, so an OpenAI client can be sent it unchanged. */
-  openaiRaw?: string;
+  /**
+   * The provider's own event as received (an OpenAI chunk's JSON, a whole Anthropic SSE event),
+   * so a client of the same format is sent it unchanged. Events with no canonical content still
+   * arrive, with no choices, to carry it.
+   */
+  raw?: RawWire;
 }
 
 /** Incremental decoder for one upstream stream: feed text as it arrives, collect chunks. */

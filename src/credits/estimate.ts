@@ -41,6 +41,8 @@ export function promptUpperBound(req: ChatRequest): number {
   }
   if (req.tools) bytes += Buffer.byteLength(JSON.stringify(req.tools));
   if (req.responseFormat?.type === 'json_schema') bytes += Buffer.byteLength(JSON.stringify(req.responseFormat.schema));
+  // Content the canonical form does not model (documents, server tools) is forwarded as written: the body's size bounds it.
+  if (req.wire?.unmodelled) bytes += Buffer.byteLength(JSON.stringify(req.wire.body));
   return bytes + extra;
 }
 

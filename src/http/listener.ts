@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import type { Gateway } from '../gateway.js';
 import { chatOperation } from '../pipeline/chat.js';
+import { countTokensOperation } from '../pipeline/count-tokens.js';
 import { embeddingsOperation } from '../pipeline/embeddings.js';
 import type { Operation } from '../pipeline/operation.js';
 import type { RequestContext } from '../pipeline/context.js';
@@ -18,6 +19,8 @@ import { openAIResponses } from './responses/dialect.js';
 
 type Serve = (ctx: RequestContext, ex: NodeExchange) => Promise<void>;
 const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/'];
+import { anthropicCountTokens } from './anthropic/count-tokens.js';
+import { anthropicMessages } from './anthropic/dialect.js';
 
 /**
  * The server's request listener. The ingress routes — each an operation of the one pipeline in
@@ -34,6 +37,8 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
     ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
     ['POST /v1/responses', through(chatOperation(openAIResponses))],
+    ['POST /v1/messages', through(chatOperation(anthropicMessages))],
+    ['POST /v1/messages/count_tokens', through(countTokensOperation(anthropicCountTokens))],
   ]);
   const geminiSse = through(chatOperation(geminiDialect(SSE_FRAMING)));
   const geminiArray = through(chatOperation(geminiDialect(ARRAY_FRAMING)));

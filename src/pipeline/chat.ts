@@ -16,7 +16,7 @@ import { callUpstream } from './upstream.js';
 export function chatOperation(dialect: ChatDialect): Operation<ChatRequest> {
   return {
     endpoint: dialect.endpoint,
-    parse: (body, path) => dialect.parse(body, path),
+    parse: (body, path, headers) => dialect.parse(body, path, headers),
     model: (chat) => chat.model,
     stream: (chat) => chat.stream,
     route: resolveChatRoute,

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ChatResponse, EmbeddingsRequest, EmbeddingsResponse, StreamChunk, Usage } from '../canonical/index.js';
 import type { GatewayError } from '../errors.js';
 
@@ -32,8 +33,11 @@ export interface WireError {
 export interface ChatDialect {
   /** The request log's name for the endpoint ("chat.completions"). */
   readonly endpoint: string;
-  /** Wire body → canonical request (400 on anything malformed); `path` for formats that name the model there. */
-  parse(body: unknown, path: string): ChatRequest;
+  /**
+   * Wire body → canonical request (400 on anything malformed); `path` for formats that name the
+   * model there, `headers` for formats whose headers shape the request (anthropic-beta).
+   */
+  parse(body: unknown, path: string, headers: IncomingHttpHeaders): ChatRequest;
   identity(requestId: string, startedAt: number, model: string): StreamIdentity;
   /** A complete answer (`req` for formats that echo the request's settings in their answer). */
   response(resp: ChatResponse, usage: Usage, ident: StreamIdentity, req: ChatRequest): string;
@@ -52,6 +56,14 @@ export interface StreamEncoder {
   end(usage: Usage | undefined, report: GatewayReport): string;
   /** The end of a stream that failed after it began. */
   error(err: GatewayError): string;
+}
+
+/** How an ingress asks for and answers a prompt's token count (Anthropic's count_tokens). */
+export interface CountTokensDialect {
+  readonly endpoint: string;
+  parse(body: unknown, path: string, headers: IncomingHttpHeaders): ChatRequest;
+  response(inputTokens: number): string;
+  error(err: GatewayError): WireError;
 }
 
 export interface EmbeddingsDialect {

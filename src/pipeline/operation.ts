@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { CachedAnswer } from '../cache/response-cache.js';
 import type { Catalogue } from '../config/catalogue.js';
 import type { Settlement } from '../credits/service.js';
@@ -39,14 +40,14 @@ export interface Served {
 export interface Operation<R> {
   /** The request log's name for the endpoint. */
   readonly endpoint: string;
-  parse(body: unknown, path: string): R;
+  parse(body: unknown, path: string, headers: IncomingHttpHeaders): R;
   model(req: R): string;
   stream(req: R): boolean;
   route(catalogue: Catalogue, req: R): Route;
   /** Tokens the limits take at admission (corrected with real usage at the end). */
   tokenEstimate(req: R): number;
-  /** The worst case the hold must cover. */
-  holdNeeds(req: R, route: Route): HoldNeeds;
+  /** The worst case the hold must cover; absent for requests that are never charged. */
+  holdNeeds?(req: R, route: Route): HoldNeeds;
   /** Lowers the request's max_tokens to what the balance affords. */
   clampMaxTokens?(req: R, maxTokens: number): void;
   /** The response-cache step: an answer from the cache, or undefined on a miss. */

@@ -18,7 +18,7 @@ import { settle } from './settle.js';
 async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>): Promise<Served | undefined> {
   const body = await ex.readBody(); //                                              400 / 413
   ctx.principal = await gw.auth.authenticate(ex.apiKey()); //                        401 / 403
-  const req = op.parse(body, ex.path); //                                           400
+  const req = op.parse(body, ex.path, ex.headers); //                               400
   ctx.tags = ex.tags(); //                                                          400
   ctx.modelAlias = op.model(req);
   ctx.stream = op.stream(req);
@@ -27,7 +27,7 @@ async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, 
   if (await replayIdempotent(gw, ctx, ex, body)) return undefined; //               replay / 409 / 422
   const hit = await op.fromCache?.(gw, ctx, ex, req, route); //                     cache hit / 402
   if (hit) return hit;
-  const clamp = await holdCredits(gw, ctx, route, op.holdNeeds(req, route)); //     402
+  const clamp = op.holdNeeds && (await holdCredits(gw, ctx, route, op.holdNeeds(req, route))); // 402
   if (clamp !== undefined && op.clampMaxTokens) {
     op.clampMaxTokens(req, clamp);
     ctx.responseHeaders['x-tollgate-max-tokens-clamped'] = String(clamp);

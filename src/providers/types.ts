@@ -29,6 +29,13 @@ export interface ChatTranslator {
   createStreamDecoder(target: UpstreamTarget, req: ChatRequest): StreamDecoder;
 }
 
+/** A provider's own count of a prompt's tokens (free of charge where it offers one). */
+export interface TokenCounter {
+  buildRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest;
+  /** The provider's answer → the prompt's input tokens. */
+  parseResponse(body: string): number;
+}
+
 export interface EmbeddingsTranslator {
   buildRequest(req: EmbeddingsRequest, target: UpstreamTarget): UpstreamHttpRequest;
   parseResponse(body: string, target: UpstreamTarget, req: EmbeddingsRequest): EmbeddingsResponse;
@@ -47,6 +54,8 @@ export interface ProviderAdapter {
   readonly chat: ChatTranslator;
   /** Absent when the provider has no embeddings API. */
   readonly embeddings?: EmbeddingsTranslator;
+  /** Absent when the provider cannot count a prompt's tokens; the gateway's estimator counts them then. */
+  readonly countTokens?: TokenCounter;
   /** Provider error response → UpstreamError in OpenAI terms (status, type, code, retryable). */
   parseError(status: number, body: string, headers: ResponseHeaders): UpstreamError;
   /** A cheap authenticated request that proves the key works (e.g. list models). */

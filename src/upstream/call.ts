@@ -47,6 +47,14 @@ export async function sendEmbeddings(
   return adapter.embeddings.parseResponse(await readText(res, target, abort), target, req);
 }
 
+/** One token-count attempt against a deployment whose provider counts prompts itself. */
+export async function sendCountTokens(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<number> {
+  const counter = adapterFor(target.provider.kind).countTokens;
+  if (!counter) throw new Error(`provider kind ${target.provider.kind} cannot count tokens`);
+  const res = await exchange(transport, target, counter.buildRequest(req, target), abort);
+  return counter.parseResponse(await readText(res, target, abort));
+}
+
 /** A streamed chat response whose headers arrived with a 2xx status. */
 export interface ChatStream {
   target: UpstreamTarget;

@@ -8,7 +8,8 @@ import { API_VERSIONS, blocksOf, validateMessagesBody, type WireBlock, type Wire
  * `x-api-key` (or `Authorization: Bearer`, which the 2026-10-21 SDKs send); every request needs an
  * `anthropic-version` header. Errors use Anthropic's body { type: 'error', error: { type, message } }.
  * With `thinking` enabled the answer starts with a thinking block; `output_config.format` asks for
- * JSON like OpenAI's response_format.
+ * JSON like OpenAI's response_format. `[[cache_write:N]]` in a prompt that sets a cache_control
+ * breakpoint reports N cache-write tokens; POST /v1/messages/count_tokens counts a prompt.
  */
 
 const ERROR_TYPES: Record<number, [string, string]> = {
@@ -84,6 +85,8 @@ function turnOf(b: WireBody): MockTurn {
 
 interface Reply {
   a: MockAnswer;
+  /** Prompt tokens written to the prompt cache: `[[cache_write:N]]`, honoured only when the body sets a cache_control breakpoint. */
+  cacheWrite: number;
   thinking?: string;
   stopReason: string;
   stopSequence: string | null;
@@ -100,7 +103,9 @@ function reply(b: WireBody): Reply {
     if (stopSequence !== null) stopReason = 'stop_sequence';
   }
   const thinking = b.thinking?.type === 'enabled' ? `Mock reasoning about: ${turn.lastUserText || 'the tool result'}` : undefined;
-  return { a, thinking, stopReason, stopSequence };
+  const write = /\[\[cache_write:(\d+)\]\]/.exec(turn.promptText);
+  const cacheWrite = write && JSON.stringify(b).includes('"cache_control"') ? Math.min(Number(write[1]), a.promptTokens - a.cachedTokens) : 0;
+  return { a, cacheWrite, thinking, stopReason, stopSequence };
 }
 
 function usageOf(r: Reply, outputOnly = false) {
@@ -108,8 +113,8 @@ function usageOf(r: Reply, outputOnly = false) {
   const output = { output_tokens: r.a.completionTokens + thinking, ...(thinking ? { output_tokens_details: { thinking_tokens: thinking } } : {}) };
   if (outputOnly) return output;
   return {
-    input_tokens: r.a.promptTokens - r.a.cachedTokens,
-    cache_creation_input_tokens: 0,
+    input_tokens: r.a.promptTokens - r.a.cachedTokens - r.cacheWrite,
+    cache_creation_input_tokens: r.cacheWrite,
     cache_read_input_tokens: r.a.cachedTokens,
     ...output,
     service_tier: 'standard',
@@ -184,6 +189,20 @@ async function messages(ex: MockExchange) {
   return sendJson(ex, 200, message(b, r), fault, headers);
 }
 
+/** POST /v1/messages/count_tokens: the prompt's mock token count (words, 85 per image), free of generation fields. */
+async function countTokens(ex: MockExchange) {
+  const b = (ex.body ?? {}) as WireBody;
+  const fault = ex.takeFault(typeof b.model === 'string' ? b.model : '');
+  if (fault?.type === 'status') return failWith(ex, fault.status, fault.message, fault.retryAfter);
+  if (!checkHeaders(ex)) return;
+  for (const k of ['max_tokens', 'stream', 'metadata', 'stop_sequences', 'temperature', 'top_p', 'top_k']) {
+    if (b[k] !== undefined) return failWith(ex, 400, `${k}: Extra inputs are not permitted`);
+  }
+  if (typeof b.model !== 'string' || !Array.isArray(b.messages)) return failWith(ex, 400, 'model and messages are required');
+  const turn = turnOf(b);
+  return sendJson(ex, 200, { input_tokens: countWords(turn.promptText) + turn.imageCount * 85 }, fault, { 'request-id': nextId('req_') });
+}
+
 const MODELS = [
   { id: 'claude-sonnet-4-5', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z' },
   { id: 'claude-haiku-4-5', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' },
@@ -197,6 +216,7 @@ function models(ex: MockExchange) {
 
 export const anthropicSimulator: ProviderSimulator = async (ex) => {
   if (ex.method === 'POST' && ex.path === '/v1/messages') return messages(ex);
+  if (ex.method === 'POST' && ex.path === '/v1/messages/count_tokens') return countTokens(ex);
   if (ex.method === 'GET' && ex.path === '/v1/models') return models(ex);
   return failWith(ex, 404, `${ex.method} ${ex.path}: not found`);
 };

@@ -1,4 +1,4 @@
-import type { StreamChunk } from '../../canonical/index.js';
+import type { ChoiceDelta, StreamChunk } from '../../canonical/index.js';
 import type { GatewayError } from '../../errors.js';
 import type { ChatDialect, EmbeddingsDialect, WireError } from '../../pipeline/dialect.js';
 import { errorHeaders, httpStatusOf, openAIErrorBody } from '../errors.js';
@@ -13,9 +13,18 @@ export function openAIError(err: GatewayError): WireError {
   return { status: httpStatusOf(err), body: JSON.stringify(openAIErrorBody(err)), headers: errorHeaders(err) };
 }
 
-/** A chunk with no choices is the provider's usage report: held back until the request is settled. */
+/**
+ * Nothing an OpenAI client is sent on its own: a chunk with no choices (the provider's usage
+ * report, held back until the request is settled; another format's bookkeeping event), or one
+ * whose choices carry only what OpenAI chunks have no field for (Anthropic thinking).
+ */
 function isUsageOnly(chunk: StreamChunk): boolean {
-  return chunk.choices.length === 0;
+  if (chunk.choices.length === 0) return true;
+  return chunk.raw?.format !== 'openai' && chunk.choices.every(silentForOpenAI);
+}
+
+function silentForOpenAI(d: ChoiceDelta): boolean {
+  return !d.role && d.text === undefined && !d.toolCalls && d.refusal === undefined && !d.finishReason && d.logprobs === undefined;
 }
 
 /** OpenAI Chat Completions: chat.completion bodies and chat.completion.chunk SSE, the OpenAI error shape. */
@@ -26,7 +35,7 @@ export const openAIChat: ChatDialect = {
   response: (resp, usage) => renderChatCompletion(resp, usage),
   openStream: (req, ident) => ({
     // Chunks that arrived in OpenAI's own format are sent as received.
-    chunk: (chunk) => (isUsageOnly(chunk) ? '' : `data: ${chunk.openaiRaw ?? renderChunk(chunk, ident)}\n\n`),
+    chunk: (chunk) => (isUsageOnly(chunk) ? '' : `data: ${chunk.raw?.format === 'openai' ? chunk.raw.text : renderChunk(chunk, ident)}\n\n`),
     end: (usage, report) => (req.includeUsage && usage ? `data: ${renderUsageChunk(usage, ident, { x_tollgate: report })}\n\n${DONE}` : DONE),
     // The OpenAI SDKs raise an error event that arrives inside a stream.
     error: (err) => `data: ${JSON.stringify(openAIErrorBody(err))}\n\n`,

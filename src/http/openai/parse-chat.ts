@@ -85,7 +85,7 @@ export function parseChatCompletionRequest(body: unknown): ChatRequest {
     stream,
     includeUsage: stream && b.stream_options?.include_usage === true,
     params,
-    openaiBody: b,
+    wire: { format: 'openai', body: b },
   };
   if (b.max_completion_tokens != null) req.maxTokensField = 'max_completion_tokens';
   else if (b.max_tokens != null) req.maxTokensField = 'max_tokens';

@@ -12,7 +12,7 @@ export function renderUsage(u: Usage): Record<string, unknown> {
 
 /** Canonical response → OpenAI chat.completion JSON text (the provider's own text when it is already that). */
 export function renderChatCompletion(resp: ChatResponse, usage: Usage): string {
-  if (resp.openaiRaw !== undefined) return resp.openaiRaw;
+  if (resp.raw?.format === 'openai') return resp.raw.text;
   return JSON.stringify({
     id: resp.id,
     object: 'chat.completion',

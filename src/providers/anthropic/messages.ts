@@ -58,7 +58,9 @@ function blocksOf(m: Exclude<Message, { role: 'system' }>, i: number): Anthropic
     case 'user':
       return userBlocks(m.content, i);
     case 'assistant': {
-      const out: AnthropicBlock[] = m.text ? [{ type: 'text', text: m.text }] : [];
+      // Thinking blocks go back first, exactly as received: Anthropic verifies their signatures.
+      const out: AnthropicBlock[] = (m.thinking ?? []).map((t) => ({ ...t }));
+      if (m.text) out.push({ type: 'text', text: m.text });
       m.toolCalls?.forEach((c, k) => out.push(toolUseBlock(c, `messages[${i}].tool_calls[${k}]`)));
       return out;
     }

@@ -17,19 +17,19 @@ export const THINKING_BUDGET: Readonly<Record<ReasoningEffort, number>> = {
 const MIN_THINKING_BUDGET = 1024;
 const ANSWER_RESERVE = 1024;
 
-/** The last assistant turn called tools and the conversation continues with their results. */
+/** The last assistant turn called tools, carries no thinking blocks, and the conversation continues with their results. */
 function continuesToolTurn(messages: Message[]): boolean {
   let sawToolResult = false;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
     if (m.role === 'tool') sawToolResult = true;
-    if (m.role === 'assistant') return sawToolResult && (m.toolCalls?.length ?? 0) > 0;
+    if (m.role === 'assistant') return sawToolResult && (m.toolCalls?.length ?? 0) > 0 && !m.thinking?.length;
   }
   return false;
 }
 
 /** Request shapes Anthropic refuses when extended thinking is on (its documented constraints). */
-function thinkingConflict(_effort: ReasoningEffort, req: ChatRequest): string | undefined {
+function thinkingConflict(req: ChatRequest): string | undefined {
   const p = req.params;
   if (p.temperature !== undefined && p.temperature !== 1) return 'extended thinking only allows temperature 1';
   if (p.topP !== undefined && p.topP < 0.95) return 'extended thinking only allows top_p between 0.95 and 1';
@@ -39,7 +39,7 @@ function thinkingConflict(_effort: ReasoningEffort, req: ChatRequest): string | 
   if (req.responseFormat) return 'extended thinking cannot be combined with response_format (JSON mode is a forced tool call on Anthropic)';
   if (req.messages.at(-1)?.role === 'assistant') return 'extended thinking cannot continue a prefilled assistant message';
   if (continuesToolTurn(req.messages)) {
-    return "extended thinking cannot continue a tool-use turn: Anthropic needs that turn's signed thinking block, which the OpenAI format does not carry";
+    return "extended thinking cannot continue a tool-use turn without that turn's signed thinking block, which the OpenAI format does not carry";
   }
   return undefined;
 }
@@ -67,8 +67,14 @@ export const ANTHROPIC_PARAMS: ParamTable = {
   reasoningEffort: {
     to: 'thinking',
     map: (effort: ReasoningEffort) => ({ type: 'enabled', budget_tokens: THINKING_BUDGET[effort] }),
-    unsupported: thinkingConflict,
+    unsupported: (_effort: ReasoningEffort, req: ChatRequest) => thinkingConflict(req),
   },
+  thinkingBudget: {
+    to: 'thinking',
+    map: (budget: number) => ({ type: 'enabled', budget_tokens: budget }),
+    unsupported: (_budget: number, req: ChatRequest) => (req.params.reasoningEffort ? 'give reasoning_effort or a thinking budget, not both' : thinkingConflict(req)),
+  },
+  topK: { to: 'top_k', min: 0 },
   // The tool_choice object is completed (type, name) by the tools translator.
   parallelToolCalls: { to: 'tool_choice.disable_parallel_tool_use', map: (v: boolean) => !v },
 };

@@ -1,7 +1,8 @@
 import type { ChatRequest } from '../../canonical/index.js';
-import { applyParams, rejectExtras } from '../shared/params.js';
+import { applyParams, rejectExtras, rejectUnmodelled } from '../shared/params.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { toAnthropicConversation } from './messages.js';
+import { anthropicPassthrough } from './passthrough.js';
 import { ANTHROPIC_PARAMS, fitThinkingBudget } from './params.js';
 import { applyToolsAndFormat } from './tools.js';
 import { PROVIDER_NAME } from './wire.js';
@@ -16,6 +17,7 @@ export function anthropicHeaders(apiKey: string): Record<string, string> {
 /** Canonical chat request → Messages API body. */
 export function buildAnthropicBody(req: ChatRequest, target: UpstreamTarget): Record<string, unknown> {
   rejectExtras(req, PROVIDER_NAME);
+  rejectUnmodelled(req, PROVIDER_NAME);
   const { system, messages } = toAnthropicConversation(req.messages);
   const body: Record<string, unknown> = {
     model: target.model.upstreamModel,
@@ -32,6 +34,7 @@ export function buildAnthropicBody(req: ChatRequest, target: UpstreamTarget): Re
 }
 
 export function anthropicChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
+  if (req.wire?.format === 'anthropic') return anthropicPassthrough(req, target, anthropicHeaders(target.key.secret));
   return {
     method: 'POST',
     path: '/messages',

@@ -1,4 +1,4 @@
-import type { ChatChoice, ChatResponse, ToolCall } from '../../canonical/index.js';
+import type { ChatChoice, ChatResponse, ThinkingBlock, ToolCall } from '../../canonical/index.js';
 import { malformedResponse, tryParseJson } from '../shared/errors.js';
 import { JSON_TOOL_NAME } from './tools.js';
 import { finishFromAnthropic, PROVIDER_NAME, usageFromAnthropic, type WireMessage } from './wire.js';
@@ -6,7 +6,8 @@ import { finishFromAnthropic, PROVIDER_NAME, usageFromAnthropic, type WireMessag
 /**
  * Messages API response → canonical. Text blocks are joined; tool_use blocks become tool calls
  * (arguments = the input as JSON text), except the gateway's JSON-mode tool, whose input is the
- * answer text. Thinking blocks are the model's private reasoning and are not returned.
+ * answer text. Thinking blocks are kept with their signatures (a client continuing a tool-use turn
+ * hands them back); the body itself is kept for an Anthropic client, which is sent it unchanged.
  */
 export function parseAnthropicResponse(text: string): ChatResponse {
   const body = tryParseJson(text) as WireMessage | undefined;
@@ -15,9 +16,12 @@ export function parseAnthropicResponse(text: string): ChatResponse {
   }
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   let json: string | undefined;
   for (const block of body.content) {
     if (block.type === 'text') texts.push(block.text ?? '');
+    else if (block.type === 'thinking') thinking.push({ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' });
+    else if (block.type === 'redacted_thinking') thinking.push({ type: 'redacted_thinking', data: block.data ?? '' });
     else if (block.type === 'tool_use') {
       const args = JSON.stringify(block.input ?? {});
       if (block.name === JSON_TOOL_NAME) json = args;
@@ -30,12 +34,15 @@ export function parseAnthropicResponse(text: string): ChatResponse {
     finishReason: finishFromAnthropic(body.stop_reason, json !== undefined && toolCalls.length === 0),
   };
   if (toolCalls.length > 0) choice.toolCalls = toolCalls;
+  if (thinking.length > 0) choice.thinking = thinking;
+  if (body.stop_sequence) choice.stopSequence = body.stop_sequence;
   const resp: ChatResponse = {
     id: body.id ?? '',
     created: Math.floor(Date.now() / 1000),
     model: body.model ?? '',
     choices: [choice],
     systemFingerprint: null,
+    raw: { format: 'anthropic', text },
   };
   if (body.usage && typeof body.usage === 'object') resp.usage = usageFromAnthropic(body.usage);
   return resp;

@@ -10,26 +10,30 @@ interface WireEvent {
   message?: WireMessage;
   index?: number;
   content_block?: WireBlock;
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  delta?: { type?: string; text?: string; partial_json?: string; thinking?: string; signature?: string; stop_reason?: string | null; stop_sequence?: string | null };
   usage?: WireUsage;
   error?: { type?: string; message?: string };
 }
 
 /** What one Anthropic content block becomes for the client. */
-type BlockRole = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'json' } | { kind: 'hidden' };
+type BlockRole = { kind: 'text' } | { kind: 'tool'; index: number } | { kind: 'json' } | { kind: 'thinking'; block: number } | { kind: 'hidden' };
 
 /**
  * Decodes a Messages API stream (message_start, content_block_start/delta/stop, message_delta,
  * message_stop, with ping and error events) into canonical chunks: the role first, then text
  * and tool-call fragments, and a final chunk with the finish reason and usage (input figures from
- * message_start, output from message_delta). Thinking blocks and unknown events are skipped.
+ * message_start, output from message_delta). Thinking blocks become thinking fragments (with their
+ * signatures); unknown blocks are skipped. Every event also travels as received (`raw`), on a chunk
+ * of its own when it has no canonical content, so an Anthropic client is sent the stream unchanged.
  */
 export class AnthropicStreamDecoder implements StreamDecoder {
   private readonly sse = new SseParser();
   private readonly blocks = new Map<number, BlockRole>();
   private usage: WireUsage = {};
   private stopReason: string | null = null;
+  private stopSequence: string | undefined;
   private toolCount = 0;
+  private thinkingCount = 0;
   private done = false;
   /** An error met after other events of the same read: thrown once those events are delivered. */
   private pending: Error | undefined;
@@ -61,8 +65,10 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         if (this.done) break;
         const wire = tryParseJson(ev.data) as WireEvent | undefined;
         if (!wire || typeof wire !== 'object') throw malformedResponse(PROVIDER_NAME, `a stream event${ev.event ? ` (${ev.event})` : ''} was not JSON`);
-        const chunk = this.onEvent(wire.type ?? ev.event ?? '', wire);
-        if (chunk) out.push(chunk);
+        const type = wire.type ?? ev.event ?? '';
+        const chunk = this.onEvent(type, wire) ?? { choices: [] };
+        chunk.raw = { format: 'anthropic', text: `event: ${ev.event ?? type}\ndata: ${ev.data}\n\n` };
+        out.push(chunk);
       }
     } catch (err) {
       if (out.length === 0) throw err;
@@ -91,11 +97,12 @@ export class AnthropicStreamDecoder implements StreamDecoder {
         return this.blockDelta(ev.index ?? 0, ev.delta ?? {});
       case 'message_delta':
         if (ev.delta?.stop_reason) this.stopReason = ev.delta.stop_reason;
+        if (ev.delta?.stop_sequence) this.stopSequence = ev.delta.stop_sequence;
         this.usage = mergeUsage(this.usage, ev.usage);
         return undefined;
       case 'message_stop':
         this.done = true;
-        return { choices: [{ index: 0, finishReason: this.finish() }], usage: usageFromAnthropic(this.usage) };
+        return { choices: [{ index: 0, finishReason: this.finish(), ...(this.stopSequence ? { stopSequence: this.stopSequence } : {}) }], usage: usageFromAnthropic(this.usage) };
       case 'error':
         throw streamErrorEvent(ev.error);
       default:
@@ -118,6 +125,12 @@ export class AnthropicStreamDecoder implements StreamDecoder {
       this.blocks.set(at, { kind: 'tool', index });
       return delta({ index: 0, toolCalls: [{ index, id: block.id ?? '', name: block.name ?? '' }] });
     }
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      const n = this.thinkingCount++;
+      this.blocks.set(at, { kind: 'thinking', block: n });
+      if (block.type === 'redacted_thinking') return delta({ index: 0, thinking: { block: n, redacted: block.data ?? '' } });
+      return block.thinking || block.signature ? delta({ index: 0, thinking: { block: n, text: block.thinking || undefined, signature: block.signature || undefined } }) : undefined;
+    }
     this.blocks.set(at, { kind: 'hidden' });
     return undefined;
   }
@@ -126,6 +139,11 @@ export class AnthropicStreamDecoder implements StreamDecoder {
     const role = this.blocks.get(at);
     if (!role || role.kind === 'hidden') return undefined;
     if (d.type === 'text_delta' && role.kind === 'text' && d.text) return delta({ index: 0, text: d.text });
+    if (role.kind === 'thinking') {
+      if (d.type === 'thinking_delta' && d.thinking) return delta({ index: 0, thinking: { block: role.block, text: d.thinking } });
+      if (d.type === 'signature_delta' && d.signature) return delta({ index: 0, thinking: { block: role.block, signature: d.signature } });
+      return undefined;
+    }
     if (d.type !== 'input_json_delta' || !d.partial_json) return undefined;
     if (role.kind === 'json') return delta({ index: 0, text: d.partial_json });
     if (role.kind === 'tool') return delta({ index: 0, toolCalls: [{ index: role.index, arguments: d.partial_json }] });

@@ -12,6 +12,9 @@ export interface WireUsage {
 export interface WireBlock {
   type?: string;
   text?: string;
+  thinking?: string;
+  signature?: string;
+  data?: string;
   id?: string;
   name?: string;
   input?: unknown;
@@ -23,6 +26,7 @@ export interface WireMessage {
   model?: string;
   content?: WireBlock[];
   stop_reason?: string | null;
+  stop_sequence?: string | null;
   usage?: WireUsage;
 }
 

@@ -35,6 +35,8 @@ export const GEMINI_PARAMS: ParamTable = {
   topLogprobs: { to: 'generationConfig.logprobs', min: 0, max: 20 },
   user: { consumed: true },
   reasoningEffort: { to: 'generationConfig.thinkingConfig', map: (v: ReasoningEffort) => ({ thinkingBudget: THINKING_BUDGETS[v] }) },
+  thinkingBudget: { to: 'generationConfig.thinkingConfig.thinkingBudget', min: 0 },
+  topK: { to: 'generationConfig.topK', min: 1 },
   // Gemini decides on its own whether to call several functions in one turn; it cannot be told not to.
   parallelToolCalls: { unsupported: (v: boolean) => (v ? undefined : 'Gemini cannot be limited to one tool call per turn') },
 };

@@ -1,5 +1,5 @@
 import type { ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/index.js';
-import { applyParams, rejectExtras, setPath } from '../shared/params.js';
+import { applyParams, rejectExtras, rejectUnmodelled, setPath } from '../shared/params.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { GEMINI, geminiHeaders, modelResource } from './endpoint.js';
 import { toGeminiPrompt } from './messages.js';
@@ -15,6 +15,7 @@ import { GEMINI_PARAMS } from './params.js';
  */
 export function buildGeminiChatBody(req: ChatRequest): Record<string, unknown> {
   rejectExtras(req, GEMINI);
+  rejectUnmodelled(req, GEMINI);
   const prompt = toGeminiPrompt(req.messages);
   const body: Record<string, unknown> = { contents: prompt.contents };
   if (prompt.systemInstruction) body.systemInstruction = prompt.systemInstruction;

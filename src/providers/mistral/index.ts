@@ -23,6 +23,8 @@ const MISTRAL_PARAMS: ParamTable = {
   topLogprobs: { unsupported: 'Mistral does not return log probabilities' },
   user: { consumed: true },
   reasoningEffort: { unsupported: 'use a Magistral model; Mistral has no reasoning_effort setting' },
+  thinkingBudget: { unsupported: 'use a Magistral model; Mistral has no thinking budget' },
+  topK: { unsupported: true },
   parallelToolCalls: { to: 'parallel_tool_calls' },
 };
 

@@ -15,5 +15,7 @@ export const OPENAI_PARAMS: ParamTable = {
   topLogprobs: { to: 'top_logprobs', min: 0, max: 20 },
   user: { to: 'user' },
   reasoningEffort: { to: 'reasoning_effort' },
+  thinkingBudget: { unsupported: 'OpenAI reasoning models take an effort, not a token budget: use reasoning_effort (Anthropic format: output_config.effort)' },
+  topK: { unsupported: true },
   parallelToolCalls: { to: 'parallel_tool_calls' },
 };

@@ -1,5 +1,5 @@
 import type { ChatRequest, ContentPart, Message, ResponseFormat, ToolChoice, ToolDefinition } from '../../canonical/index.js';
-import { applyParams, rejectExtras } from '../shared/params.js';
+import { applyParams, rejectExtras, rejectUnmodelled } from '../shared/params.js';
 import type { UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import type { OpenAIDialect } from './dialect.js';
 
@@ -7,8 +7,9 @@ const identity = (id: string) => id;
 
 /** Canonical chat request → OpenAI-format body (a shallow patch of the client's body when allowed). */
 export function buildOpenAIChatBody(req: ChatRequest, target: UpstreamTarget, dialect: OpenAIDialect): Record<string, unknown> {
-  if (dialect.passthrough && req.openaiBody) return patchPassthrough(req, target, dialect);
+  if (dialect.passthrough && req.wire?.format === 'openai') return patchPassthrough(req, target, dialect);
 
+  rejectUnmodelled(req, dialect.name);
   const mapId = dialect.toolCallId ?? identity;
   const body: Record<string, unknown> = {
     model: target.model.upstreamModel,
@@ -43,7 +44,7 @@ export function buildOpenAIChatBody(req: ChatRequest, target: UpstreamTarget, di
  */
 function patchPassthrough(req: ChatRequest, target: UpstreamTarget, dialect: OpenAIDialect): Record<string, unknown> {
   applyParams(req, dialect.params, {}, dialect.name);
-  const body: Record<string, unknown> = { ...req.openaiBody, model: target.model.upstreamModel };
+  const body: Record<string, unknown> = { ...req.wire!.body, model: target.model.upstreamModel };
   if (req.params.maxTokens !== undefined) {
     const field = req.maxTokensField ?? dialect.maxTokensField;
     body[field] = req.params.maxTokens;

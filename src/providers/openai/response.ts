@@ -67,6 +67,6 @@ export function parseOpenAIChatResponse(text: string, dialect: OpenAIDialect): C
     usage: usageFromOpenAI(body.usage),
     systemFingerprint: body.system_fingerprint ?? null,
   };
-  if (dialect.passthrough) resp.openaiRaw = text;
+  if (dialect.passthrough) resp.raw = { format: 'openai', text };
   return resp;
 }

@@ -103,7 +103,7 @@ export class OpenAIStreamDecoder implements StreamDecoder {
     if (wire.created) chunk.created = wire.created;
     const usage = usageFromOpenAI(wire.usage);
     if (usage) chunk.usage = usage;
-    if (this.dialect.passthrough) chunk.openaiRaw = raw;
+    if (this.dialect.passthrough) chunk.raw = { format: 'openai', text: raw };
     return chunk;
   }
 }

@@ -37,6 +37,8 @@ export const OPENAI_PARAM_NAMES: { readonly [K in keyof Required<ChatParams>]: s
   topLogprobs: 'top_logprobs',
   user: 'user',
   reasoningEffort: 'reasoning_effort',
+  thinkingBudget: 'thinking.budget_tokens',
+  topK: 'top_k',
   parallelToolCalls: 'parallel_tool_calls',
 };
 
@@ -72,6 +74,15 @@ export function rejectExtras(req: ChatRequest, provider: string, allowed: Readon
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/**
+ * Rejects what the client's wire format asked for that the canonical form does not model, for a
+ * provider that does not speak that format (only one that does can forward it).
+ */
+export function rejectUnmodelled(req: ChatRequest, provider: string): void {
+  const first = req.wire?.unmodelled?.[0];
+  if (first !== undefined) throw new UnsupportedParameterError(first, provider, `only a provider that speaks the ${req.wire!.format} format can honour it`);
+}
 
 export function setPath(out: Record<string, unknown>, path: string, value: unknown): void {
   const dot = path.indexOf('.');

@@ -39,7 +39,7 @@ describe('Responses body → canonical request', () => {
     expect(req.responseFormat).toEqual({ type: 'json_schema', name: 'w', schema: { type: 'object' } });
     expect(req.toolChoice).toEqual({ name: 'get_weather' });
     expect(req.extra).toEqual({ verbosity: 'low' });
-    expect(req.openaiBody).toBeUndefined();
+    expect(req.wire).toBeUndefined();
   });
 
   it('refuses an output that answers no call, naming the input item', () => {

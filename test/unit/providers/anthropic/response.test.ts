@@ -22,9 +22,14 @@ describe('Anthropic response → canonical', () => {
     ]);
   });
 
-  it('keeps thinking out of the answer and counts thinking tokens as reasoning', () => {
+  it('keeps thinking out of the answer text, with its signature apart, and counts thinking tokens as reasoning', () => {
     const r = parseAnthropicResponse(fixture('message-thinking.json'));
     expect(r.choices[0]!.text).toBe('27 × 453 = 12,231.');
+    expect(r.choices[0]!.thinking).toEqual([
+      { type: 'thinking', thinking: expect.stringContaining('27 * 453'), signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+    ]);
+    expect(r.raw).toEqual({ format: 'anthropic', text: fixture('message-thinking.json') });
     expect(r.usage).toMatchObject({ completionTokens: 96, reasoningTokens: 80 });
   });
 

@@ -6,6 +6,9 @@ import { decodeInPieces, fixture } from './support.js';
 
 const texts = (chunks: StreamChunk[]) => chunks.flatMap((c) => c.choices.map((d) => d.text ?? '')).join('');
 const last = (chunks: StreamChunk[]) => chunks.at(-1)!;
+/** A chunk without the provider event it carries (checked on its own). */
+const canonical = ({ raw: _raw, ...chunk }: StreamChunk) => chunk;
+const thinking = (chunks: StreamChunk[]) => chunks.flatMap((c) => c.choices.flatMap((d) => (d.thinking ? [d.thinking] : [])));
 
 function failure(fn: () => unknown): UpstreamError {
   try {
@@ -20,7 +23,7 @@ function failure(fn: () => unknown): UpstreamError {
 describe('Anthropic stream → canonical chunks', () => {
   it.each([1, 2, 7, 13, 64, 100_000])('decodes the same text whatever the split (pieces of %i characters)', (size) => {
     const chunks = decodeInPieces(new AnthropicStreamDecoder(), fixture('stream-text.sse'), size);
-    expect(chunks[0]).toEqual({
+    expect(canonical(chunks[0]!)).toEqual({
       id: 'msg_01StrmTxt4aB6cD8eF0gH',
       model: 'claude-sonnet-4-5-20250929',
       choices: [{ index: 0, role: 'assistant' }],
@@ -28,7 +31,7 @@ describe('Anthropic stream → canonical chunks', () => {
       promptUsage: { promptTokens: 1049, cachedPromptTokens: 1024, cacheWriteTokens: 0 },
     });
     expect(chunks.filter((c) => c.choices[0]?.text).map((c) => c.choices[0]!.text)).toEqual(['Hello', ', wörld', ' — 🌍!']);
-    expect(last(chunks)).toEqual({
+    expect(canonical(last(chunks))).toEqual({
       choices: [{ index: 0, finishReason: 'stop' }],
       usage: { promptTokens: 25 + 1024, completionTokens: 15, cachedPromptTokens: 1024, cacheWriteTokens: 0, reasoningTokens: 0 },
     });
@@ -53,9 +56,20 @@ describe('Anthropic stream → canonical chunks', () => {
     expect(last(chunks).usage).toMatchObject({ promptTokens: 472, completionTokens: 89 });
   });
 
-  it('skips thinking and takes cumulative usage from message_delta', () => {
+  it('carries every event as received, so an Anthropic client can be sent the stream unchanged', () => {
+    const sse = fixture('stream-thinking.sse');
+    const chunks = decodeInPieces(new AnthropicStreamDecoder(), sse, 17);
+    expect(chunks.every((c) => c.raw?.format === 'anthropic')).toBe(true);
+    expect(chunks.map((c) => c.raw!.text).join('')).toBe(sse.trimEnd() + '\n\n');
+  });
+
+  it('keeps thinking apart from the text, with its signature, and takes cumulative usage from message_delta', () => {
     const chunks = decodeInPieces(new AnthropicStreamDecoder(), fixture('stream-thinking.sse'), 9);
     expect(texts(chunks)).toBe('27 × 453 = 12,231.');
+    const parts = thinking(chunks);
+    expect(parts.every((t) => t.block === 0)).toBe(true);
+    expect(parts.map((t) => t.text ?? '').join('')).toMatch(/\S/);
+    expect(parts.filter((t) => t.signature).length).toBe(1);
     expect(last(chunks).usage).toEqual({ promptTokens: 36, completionTokens: 96, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 80 });
   });
 

@@ -59,7 +59,7 @@ describe('OpenAI translators', () => {
     const resp = parseOpenAIChatResponse(text, OPENAI_DIALECT);
     expect(resp.choices[0]).toMatchObject({ text: 'Hello! How can I assist you today?', finishReason: 'stop' });
     expect(resp.usage).toEqual({ promptTokens: 19, completionTokens: 10, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
-    expect(resp.openaiRaw).toBe(text);
+    expect(resp.raw).toEqual({ format: 'openai', text });
   });
 
   it('decodes a streamed tool call, split at every possible point', () => {

@@ -99,6 +99,8 @@ export interface ChatParams {
   thinkingBudget?: number;
   /** Sample only from the K likeliest tokens. */
   topK?: number;
+  /** Return the model's reasoning (as a summary) with the answer, where the provider exposes it. */
+  reasoningSummary?: boolean;
   parallelToolCalls?: boolean;
 }
 

@@ -156,7 +156,6 @@ describe('Responses ingress: gateway errors and what it does not do', () => {
     ['previous_response_id', { previous_response_id: 'resp_123' }],
     ['store', { store: true }],
     ['include', { include: ['reasoning.encrypted_content'] }],
-    ['reasoning', { reasoning: { effort: 'low', summary: 'auto' } }],
     ['tools[0].type', { tools: [{ type: 'web_search' }] }],
     ['input[0].type', { input: [{ type: 'item_reference', id: 'msg_1' }] }],
     ['bogus', { bogus: 1 }],
@@ -191,5 +190,44 @@ describe('Responses ingress: gateway errors and what it does not do', () => {
     const err = await h.client.responses.create({ model: CHAT_MODELS.gemini, input: 'hi', service_tier: 'flex' }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.error).toMatchObject({ param: 'service_tier', code: 'unsupported_parameter' });
+  });
+});
+
+describe('Responses ingress: reasoning summaries', () => {
+  const anthropic = CHAT_MODELS.anthropic;
+  const ask = { input: 'Think it over [[reply:3]]', max_output_tokens: 4096, reasoning: { effort: 'low' as const, summary: 'auto' as const } };
+
+  it('returns the provider’s reasoning as a reasoning item with a summary (Anthropic serves)', async () => {
+    const r = await h.client.responses.create({ model: anthropic, ...ask });
+    const reasoning = r.output.find((o) => o.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem | undefined;
+    expect(reasoning?.summary).toEqual([{ type: 'summary_text', text: 'Mock reasoning about: Think it over [[reply:3]]' }]);
+    expect(r.output.findIndex((o) => o.type === 'reasoning')).toBeLessThan(r.output.findIndex((o) => o.type === 'message'));
+    expect(r.output_text).toBe('w1 w2 w3');
+  });
+
+  it('streams it as reasoning summary events the SDK assembles', async () => {
+    const stream = h.client.responses.stream({ model: anthropic, ...ask });
+    const types: string[] = [];
+    let summary = '';
+    for await (const e of stream) {
+      types.push(e.type);
+      if (e.type === 'response.reasoning_summary_text.delta') summary += e.delta;
+    }
+    const final = await stream.finalResponse();
+    expect(summary).toBe('Mock reasoning about: Think it over [[reply:3]]');
+    expect(types).toEqual(expect.arrayContaining(['response.reasoning_summary_part.added', 'response.reasoning_summary_text.done', 'response.reasoning_summary_part.done']));
+    expect(types.indexOf('response.reasoning_summary_part.done')).toBeLessThan(types.indexOf('response.output_text.delta'));
+    expect((final.output.find((o) => o.type === 'reasoning') as OpenAI.Responses.ResponseReasoningItem).summary[0]!.text).toBe(summary);
+  });
+
+  it('Anthropic asked for a summary without an effort answers 400: it only reasons when asked to', async () => {
+    const err = await h.client.responses.create({ model: anthropic, input: 'hi', reasoning: { summary: 'auto' } }).catch((e) => e);
+    expect(err.error.param).toBe('reasoning.summary');
+  });
+
+  it.each([CHAT_MODELS.openai, CHAT_MODELS.mistral, CHAT_MODELS.gemini])('a provider that cannot give one answers 400 naming reasoning.summary (%s)', async (model) => {
+    const err = await h.client.responses.create({ model, input: 'hi', reasoning: { summary: 'auto' } }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error.param).toBe('reasoning.summary');
   });
 });

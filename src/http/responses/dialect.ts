@@ -3,11 +3,12 @@ import type { ChatDialect, StreamIdentity } from '../../pipeline/dialect.js';
 import { openAIError } from '../openai/dialect.js';
 import { replayThrough } from '../stream-replay.js';
 import { parseResponsesRequest } from './parse.js';
-import { callItem, callItemId, endingOf, messageItem, messageItemId, refusalPart, renderResponse, textPart, type ContentPart } from './render.js';
+import { callItem, callItemId, endingOf, messageItem, messageItemId, reasoningItem, reasoningItemId, refusalPart, renderResponse, textPart, type ContentPart } from './render.js';
 import { ResponsesStreamEncoder } from './stream.js';
 
 /**
- * The whole answer as a Response object: the first choice's text (and refusal) as one message
+ * The whole answer as a Response object: the first choice's reasoning as a reasoning item (when
+ * the client asked for a summary and the provider reasoned), its text (and refusal) as one message
  * item, then one function_call item per tool call. Always rendered from the canonical answer: an
  * OpenAI provider's raw chat completion is another wire format.
  */
@@ -16,6 +17,8 @@ function renderComplete(resp: ChatResponse, usage: Usage, ident: StreamIdentity,
   const ending = endingOf(c?.finishReason);
   const itemStatus = ending.status === 'incomplete' ? 'incomplete' : 'completed';
   const output: Record<string, unknown>[] = [];
+  const thoughts = req.params.reasoningSummary ? (c?.thinking ?? []).flatMap((t) => (t.type === 'thinking' ? [t.thinking] : [])) : [];
+  if (thoughts.length) output.push(reasoningItem(reasoningItemId(ident), thoughts, itemStatus));
   const parts: ContentPart[] = [];
   if (c?.text || (c && !c.toolCalls?.length && !c.refusal)) parts.push(textPart(c.text ?? ''));
   if (c?.refusal) parts.push(refusalPart(c.refusal));

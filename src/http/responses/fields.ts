@@ -46,13 +46,11 @@ export const RESPONSES_FIELDS: Readonly<Record<string, FieldRule>> = {
   metadata: { apply: asExtra('metadata') },
   reasoning: {
     unsupported: (r: NonNullable<WireResponsesBody['reasoning']>) =>
-      r.summary || r.generate_summary
-        ? 'reasoning summaries are not relayed through the gateway; omit reasoning.summary'
-        : r.effort === 'none' || r.effort === 'xhigh'
-          ? `reasoning.effort '${r.effort}' is not supported; use minimal, low, medium or high`
-          : undefined,
+      r.effort === 'none' || r.effort === 'xhigh' ? `reasoning.effort '${r.effort}' is not supported; use minimal, low, medium or high` : undefined,
     apply: (r: NonNullable<WireResponsesBody['reasoning']>, d) => {
       if (r.effort) d.req.params.reasoningEffort = r.effort as ReasoningEffort;
+      // Whichever detail is asked for, the summary is the provider's reasoning as it gave it.
+      if (r.summary || r.generate_summary) d.req.params.reasoningSummary = true;
     },
   },
   text: {

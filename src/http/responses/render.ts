@@ -32,6 +32,12 @@ export function renderUsage(u: Usage | undefined): Record<string, unknown> | nul
 /** Item ids are derived from the response id, so a replay names its items as the original did. */
 export const messageItemId = (ident: StreamIdentity, n: number) => `msg_${ident.id.slice(5)}${n ? `_${n}` : ''}`;
 export const callItemId = (ident: StreamIdentity, n: number) => `fc_${ident.id.slice(5)}_${n}`;
+export const reasoningItemId = (ident: StreamIdentity) => `rs_${ident.id.slice(5)}`;
+
+/** The model's reasoning as a summary: one summary_text part per thinking block. */
+export function reasoningItem(id: string, summaries: string[], status: Status): Record<string, unknown> {
+  return { id, type: 'reasoning', status, summary: summaries.map((text) => ({ type: 'summary_text', text })) };
+}
 
 export type ContentPart = { type: 'output_text'; text: string; annotations: []; logprobs: [] } | { type: 'refusal'; refusal: string };
 
@@ -75,7 +81,7 @@ export function renderResponse(ident: StreamIdentity, req: ChatRequest, o: Outco
     output: o.output,
     parallel_tool_calls: p.parallelToolCalls ?? true,
     previous_response_id: null,
-    reasoning: { effort: p.reasoningEffort ?? null, summary: null },
+    reasoning: { effort: p.reasoningEffort ?? null, summary: p.reasoningSummary ? 'auto' : null },
     store: false,
     temperature: p.temperature ?? 1,
     text: { format },

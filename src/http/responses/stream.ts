@@ -1,13 +1,22 @@
 import type { ChatRequest, FinishReason, StreamChunk, ToolCallDelta, Usage } from '../../canonical/index.js';
 import type { GatewayError } from '../../errors.js';
 import type { GatewayReport, StreamEncoder, StreamIdentity } from '../../pipeline/dialect.js';
-import { callItem, callItemId, endingOf, messageItem, messageItemId, refusalPart, renderResponse, textPart, type ContentPart, type Outcome } from './render.js';
+import { callItem, callItemId, endingOf, messageItem, messageItemId, reasoningItem, reasoningItemId, refusalPart, renderResponse, textPart, type ContentPart, type Outcome } from './render.js';
 
 interface MessageState {
   kind: 'message';
   id: string;
   index: number;
   parts: ContentPart[];
+}
+interface ReasoningState {
+  kind: 'reasoning';
+  id: string;
+  index: number;
+  /** Summary parts' text, one per thinking block. */
+  parts: string[];
+  /** Thinking block number → summary index. */
+  blocks: Map<number, number>;
 }
 interface CallState {
   kind: 'call';
@@ -17,7 +26,7 @@ interface CallState {
   name: string;
   args: string;
 }
-type ItemState = MessageState | CallState;
+type ItemState = MessageState | CallState | ReasoningState;
 
 /**
  * One Responses event stream: response.created / in_progress, then per output item its
@@ -43,6 +52,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     let out = this.start();
     for (const d of chunk.choices) {
       if (d.index !== 0) continue;
+      if (d.thinking?.text && this.req.params.reasoningSummary) out += this.thinking(d.thinking.block, d.thinking.text);
       if (d.text) out += this.content('output_text', d.text);
       if (d.refusal) out += this.content('refusal', d.refusal);
       for (const t of d.toolCalls ?? []) out += this.toolCall(t);
@@ -76,7 +86,34 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   private itemOf(i: ItemState, status: 'in_progress' | 'completed' | 'incomplete'): Record<string, unknown> {
+    if (i.kind === 'reasoning') return reasoningItem(i.id, i.parts, status);
     return i.kind === 'message' ? messageItem(i.id, i.parts, status) : callItem(i.id, { id: i.callId, name: i.name, arguments: i.args }, status);
+  }
+
+  /** Reasoning text of thinking block `block`: a summary part of the open reasoning item. */
+  private thinking(block: number, delta: string): string {
+    let out = '';
+    let item = this.open?.kind === 'reasoning' ? this.open : undefined;
+    if (!item) {
+      item = { kind: 'reasoning', id: reasoningItemId(this.ident), index: this.items.length, parts: [], blocks: new Map() };
+      out += this.add(item);
+    }
+    let summary = item.blocks.get(block);
+    if (summary === undefined) {
+      if (item.parts.length) out += this.summaryDone(item);
+      summary = item.parts.length;
+      item.blocks.set(block, summary);
+      item.parts.push('');
+      out += this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: item.index, summary_index: summary, part: { type: 'summary_text', text: '' } });
+    }
+    item.parts[summary] += delta;
+    return out + this.event('response.reasoning_summary_text.delta', { item_id: item.id, output_index: item.index, summary_index: summary, delta });
+  }
+
+  private summaryDone(item: ReasoningState): string {
+    const where = { item_id: item.id, output_index: item.index, summary_index: item.parts.length - 1 };
+    const text = item.parts.at(-1)!;
+    return this.event('response.reasoning_summary_text.done', { ...where, text }) + this.event('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text } });
   }
 
   private start(): string {
@@ -148,7 +185,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     if (!item) return '';
     this.open = undefined;
     let out = '';
-    if (item.kind === 'message') {
+    if (item.kind === 'reasoning') {
+      if (item.parts.length) out += this.summaryDone(item);
+    } else if (item.kind === 'message') {
       if (item.parts.length) out += this.partDone(item);
     } else {
       out += this.event('response.function_call_arguments.done', { item_id: item.id, output_index: item.index, name: item.name, arguments: item.args });

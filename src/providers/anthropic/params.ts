@@ -75,6 +75,11 @@ export const ANTHROPIC_PARAMS: ParamTable = {
     unsupported: (_budget: number, req: ChatRequest) => (req.params.reasoningEffort ? 'give reasoning_effort or a thinking budget, not both' : thinkingConflict(req)),
   },
   topK: { to: 'top_k', min: 0 },
+  // Anthropic returns its thinking blocks whenever it thinks; the ingress renders them as the summary.
+  reasoningSummary: {
+    unsupported: (_v: boolean, req: ChatRequest) =>
+      req.params.reasoningEffort || req.params.thinkingBudget ? undefined : 'Anthropic only reasons when asked to: give a reasoning effort with the summary',
+  },
   // The tool_choice object is completed (type, name) by the tools translator.
   parallelToolCalls: { to: 'tool_choice.disable_parallel_tool_use', map: (v: boolean) => !v },
 };

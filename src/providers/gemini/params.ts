@@ -37,6 +37,7 @@ export const GEMINI_PARAMS: ParamTable = {
   reasoningEffort: { to: 'generationConfig.thinkingConfig', map: (v: ReasoningEffort) => ({ thinkingBudget: THINKING_BUDGETS[v] }) },
   thinkingBudget: { to: 'generationConfig.thinkingConfig.thinkingBudget', min: 0 },
   topK: { to: 'generationConfig.topK', min: 1 },
+  reasoningSummary: { unsupported: 'the gateway does not relay Gemini thought summaries yet' },
   // Gemini decides on its own whether to call several functions in one turn; it cannot be told not to.
   parallelToolCalls: { unsupported: (v: boolean) => (v ? undefined : 'Gemini cannot be limited to one tool call per turn') },
 };

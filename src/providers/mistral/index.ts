@@ -25,6 +25,7 @@ const MISTRAL_PARAMS: ParamTable = {
   reasoningEffort: { unsupported: 'use a Magistral model; Mistral has no reasoning_effort setting' },
   thinkingBudget: { unsupported: 'use a Magistral model; Mistral has no thinking budget' },
   topK: { unsupported: true },
+  reasoningSummary: { unsupported: 'Mistral returns no reasoning summary' },
   parallelToolCalls: { to: 'parallel_tool_calls' },
 };
 

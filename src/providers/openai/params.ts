@@ -17,5 +17,6 @@ export const OPENAI_PARAMS: ParamTable = {
   reasoningEffort: { to: 'reasoning_effort' },
   thinkingBudget: { unsupported: 'OpenAI reasoning models take an effort, not a token budget: use reasoning_effort (Anthropic format: output_config.effort)' },
   topK: { unsupported: true },
+  reasoningSummary: { unsupported: 'the Chat Completions API the gateway calls returns no reasoning summary' },
   parallelToolCalls: { to: 'parallel_tool_calls' },
 };

@@ -39,6 +39,7 @@ export const OPENAI_PARAM_NAMES: { readonly [K in keyof Required<ChatParams>]: s
   reasoningEffort: 'reasoning_effort',
   thinkingBudget: 'thinking.budget_tokens',
   topK: 'top_k',
+  reasoningSummary: 'reasoning.summary',
   parallelToolCalls: 'parallel_tool_calls',
 };
 

@@ -11,6 +11,9 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.drop());
 
+/** Starting PGlite (a WebAssembly Postgres) and migrating it takes seconds, and far longer on a busy machine: a deadline, not a speed check. */
+const PGLITE_DEADLINE_MS = 180_000;
+
 describe('migrations', () => {
   it('are safe from several instances at once and on every start', async () => {
     const instances = [1, 2, 3].map(() => new PgDb({ connectionString: db.url, poolSize: 2 }));
@@ -38,7 +41,7 @@ describe('migrations', () => {
     const { rows } = await lite.query<{ id: string }>("SELECT id FROM plans WHERE id = 'default'");
     expect(rows).toHaveLength(1);
     await lite.close();
-  });
+  }, PGLITE_DEADLINE_MS);
 });
 
 describe('the PGlite adapter', () => {
@@ -50,5 +53,5 @@ describe('the PGlite adapter', () => {
     expect((await lite.query("UPDATE plans SET name = 'D' WHERE id = 'default'")).rowCount).toBe(1);
     expect((await lite.query("INSERT INTO plans (id, name) VALUES ('x', 'X') RETURNING id")).rowCount).toBe(1);
     await lite.close();
-  });
+  }, PGLITE_DEADLINE_MS);
 });

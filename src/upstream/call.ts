@@ -8,7 +8,7 @@ import { transportError, type Transport, type UpstreamResponse } from './transpo
 /** Reads a whole body, mapping socket failures and timeouts like connection errors. */
 async function readText(res: UpstreamResponse, target: UpstreamTarget, abort: AbortController | undefined): Promise<string> {
   try {
-    return await res.body.text();
+    return await res.text();
   } catch (err) {
     throw transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
   }
@@ -70,13 +70,12 @@ export async function openChatStream(transport: Transport, target: UpstreamTarge
     target,
     async *chunks() {
       try {
-        res.body.setEncoding('utf8');
-        for await (const text of res.body as AsyncIterable<string>) {
+        for await (const text of res.pieces()) {
           for (const chunk of decoder.push(text)) yield chunk;
         }
         for (const chunk of decoder.end()) yield chunk;
       } catch (err) {
-        res.body.destroy();
+        res.destroy();
         const mapped = transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
         // The connection dropping after the stream began is a cut stream, whatever the socket said.
         if (mapped instanceof UpstreamError && mapped.code === 'upstream_connection_error') throw streamCut(target.provider.name);

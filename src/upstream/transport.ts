@@ -1,21 +1,27 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderConfig } from '../config/catalogue.js';
 import { ClientAbortedError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { UpstreamHttpRequest } from '../providers/types.js';
-import { silenceTimeout, type SilenceTimeoutOption } from './silence-timeout.js';
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  /**
+   * The body, piece by piece (text). The provider may stay silent at most first_byte_timeout_ms
+   * while the gateway waits for the next piece; the time the gateway spends between pieces (a
+   * slow client) is not counted.
+   */
+  pieces(): AsyncGenerator<string>;
+  /** The whole body as text, under the same silence limit. */
+  text(): Promise<string>;
   /** Whether the provider's total timeout ended the exchange (body reads use it to name the failure). */
   timedOut(): boolean;
+  /** Discards the rest of the body. */
+  destroy(): void;
 }
 
 interface Endpoint {
   pool: Pool;
-  /** The pool behind the silence-timeout interceptor: what requests go through. */
-  dispatcher: Dispatcher;
   basePath: string;
 }
 
@@ -35,8 +41,9 @@ export interface TransportOptions {
  * undici keep-alive pools, one per upstream origin (and connect timeout). Timeouts:
  * - connect: the provider's connect_timeout_ms (pool-level, per origin);
  * - first byte: first_byte_timeout_ms from the moment the request is written; the same bound
- *   applies to any silence between body chunks, so a stalled stream is cut too. Enforced by our
- *   own timer (silence-timeout.ts), precise to the millisecond; undici's coarse ones are a backstop;
+ *   applies to any silence between body pieces while the gateway waits for one, so a stalled
+ *   stream is cut too. Enforced by our own timer (Silence below), precise to the millisecond;
+ *   undici's coarse ones are a backstop;
  * - total: aborts the exchange's own controller after total_timeout_ms (the request's controller,
  *   aborted when the client goes away, is linked to it, not replaced by it).
  */
@@ -57,7 +64,7 @@ export class Transport {
         keepAliveMaxTimeout: 600_000,
         connect: { timeout: provider.connectTimeoutMs },
       });
-      ep = { pool, dispatcher: pool.compose(silenceTimeout), basePath: url.pathname.replace(/\/+$/, '') };
+      ep = { pool, basePath: url.pathname.replace(/\/+$/, '') };
       this.endpoints.set(cacheKey, ep);
     }
     return ep;
@@ -83,28 +90,60 @@ export class Transport {
       timedOut = true;
       exchange.abort();
     }, provider.totalTimeoutMs);
+    const silence = new Silence(provider.firstByteTimeoutMs, exchange);
     const release = () => {
       clearTimeout(timer);
+      silence.stop();
       caller?.removeEventListener('abort', onCallerAbort);
     };
     try {
       const backstopMs = provider.firstByteTimeoutMs + UNDICI_BACKSTOP_SLACK_MS;
-      const options: Dispatcher.RequestOptions & SilenceTimeoutOption = {
+      silence.waiting();
+      const res = await ep.pool.request({
         method: req.method,
         path: ep.basePath + req.path,
         headers: req.headers,
         body: req.body,
         signal: exchange.signal,
-        silenceTimeoutMs: provider.firstByteTimeoutMs,
         headersTimeout: backstopMs,
         bodyTimeout: backstopMs,
-      };
-      const res = await ep.dispatcher.request(options);
+      });
+      silence.arrived();
       res.body.once('close', release);
-      return { status: res.statusCode, headers: res.headers, body: res.body, timedOut: () => timedOut };
+      const body = res.body;
+      const fail = (err: unknown) => (silence.expired ? new undiciErrors.BodyTimeoutError() : err);
+      async function* pieces(): AsyncGenerator<string> {
+        body.setEncoding('utf8');
+        const it = (body as AsyncIterable<string>)[Symbol.asyncIterator]();
+        for (;;) {
+          silence.waiting();
+          let next: IteratorResult<string>;
+          try {
+            next = await it.next();
+          } catch (err) {
+            throw fail(err);
+          } finally {
+            silence.arrived();
+          }
+          if (next.done) return;
+          yield next.value;
+        }
+      }
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        pieces,
+        text: async () => {
+          let out = '';
+          for await (const piece of pieces()) out += piece;
+          return out;
+        },
+        timedOut: () => timedOut,
+        destroy: () => void body.destroy(),
+      };
     } catch (err) {
       release();
-      throw transportError(err, provider, timedOut, caller?.aborted ?? false);
+      throw transportError(silence.expired ? new undiciErrors.HeadersTimeoutError() : err, provider, timedOut, caller?.aborted ?? false);
     }
   }
 
@@ -113,6 +152,44 @@ export class Transport {
     this.endpoints.clear();
     await Promise.all(pools);
   }
+}
+
+/**
+ * The provider's silence, timed only while the gateway waits on it (for the headers, then for
+ * each body piece): one timer per exchange, re-armed with refresh(), so it costs nothing per piece.
+ */
+class Silence {
+  private readonly timer: NodeJS.Timeout;
+  private armed = false;
+  expired = false;
+
+  constructor(
+    ms: number,
+    private readonly exchange: AbortController,
+  ) {
+    this.timer = setTimeout(this.expire, ms);
+    this.timer.unref();
+  }
+
+  waiting(): void {
+    this.armed = true;
+    this.timer.refresh();
+  }
+
+  arrived(): void {
+    this.armed = false;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private readonly expire = (): void => {
+    // Fired while the gateway itself was busy (the timer is not cleared between pieces): not silence.
+    if (!this.armed) return;
+    this.expired = true;
+    this.exchange.abort();
+  };
 }
 
 /** Errors while reading a body (after headers) go through the same mapping. */

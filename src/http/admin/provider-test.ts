@@ -17,7 +17,7 @@ export async function testProviderConnection(transport: Transport, provider: Pro
       const t0 = performance.now();
       try {
         const up = await transport.send(provider, adapter.connectionCheck({ provider, key }), timeoutController(15_000));
-        const text = await up.body.text();
+        const text = await up.text();
         const ok = up.status < 400;
         return {
           keyId: key.id,

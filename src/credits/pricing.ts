@@ -80,3 +80,18 @@ export function worstCasePricing(all: Pricing[]): Pricing {
 export function exactTerms(amount: Micros): HoldTerms {
   return { prompt: amount * 1_000_000n, outPrice: 0n, mult: 10_000 };
 }
+
+/**
+ * The most output tokens (at most `maxOutput`) a hold on these terms can have within `budget`:
+ * the largest n with holdCost(terms, n) ≤ budget, as place_holds computes it; undefined when
+ * fewer than `minOutput` fit, or when the terms have no per-token part to shrink.
+ */
+export function affordableOutput(terms: HoldTerms, budget: bigint, maxOutput: number, minOutput: number): number | undefined {
+  if (holdCost(terms, maxOutput) <= budget) return maxOutput;
+  if (terms.outPrice <= 0n || budget < 0n) return undefined;
+  const mult = BigInt(terms.mult);
+  const n = (budget * 1_000_000n * 10_000n - terms.prompt * mult) / (terms.outPrice * mult);
+  // Truncating division rounds a negative quotient up to 0: check the cost itself.
+  if (n < BigInt(minOutput) || n < 0n || holdCost(terms, Number(n)) > budget) return undefined;
+  return Number(n);
+}

@@ -12,9 +12,12 @@ export interface Credits {
   account_id: string;
   account_name: string;
   balance: string;
-  /** Reserved by requests in flight. */
+  /**
+   * Reserved by requests in flight and by gateway instances' credit leases (the part of the
+   * balance an instance holds requests from; given back when idle or when another instance needs it).
+   */
   held: string;
-  /** balance − held: what new requests can spend. */
+  /** balance − held: what is reserved by no request and no lease. */
   available: string;
   balance_microcredits: string;
   held_microcredits: string;

@@ -7,7 +7,7 @@ import { CHAT_MODELS, createUserWithKey, EMBEDDING_MODELS, TEST_PRICE } from '..
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
-import { expectMoneyInvariants } from '../helpers/invariants.js';
+import { expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,7 +33,9 @@ async function user(credits: string, planId?: string) {
   return { ...u, client: new OpenAI({ apiKey: u.key, baseURL: `${gw.url}/v1`, maxRetries: 0 }) };
 }
 
+/** The account once nothing is held of it: every request settled and this gateway's idle lease given back. */
 async function accountRow(accountId: string) {
+  await waitFor(async () => (await db.query('SELECT 1 FROM leases WHERE account_id = $1', [accountId])).length === 0, { what: `the lease on ${accountId} to be given back` });
   const [a] = await db.query<{ balance: string; held: string }>('SELECT balance::text, held::text FROM accounts WHERE id = $1', [accountId]);
   return a!;
 }
@@ -172,6 +174,7 @@ describe('hold → settle', () => {
   });
 
   it('keeps the invariants', async () => {
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
@@ -227,7 +230,7 @@ describe('streams', () => {
   });
 
   it('keep the invariants', async () => {
-    await waitFor(async () => (await db.query('SELECT 1 FROM holds')).length === 0, { what: 'every hold to settle' });
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
@@ -298,6 +301,8 @@ describe('reading credits and usage', () => {
     const u = await user('2');
     const { response } = await u.client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello there gateway' }] }).withResponse();
     const get = async (path: string) => (await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${u.key}` } })).json() as Promise<any>;
+    // Held counts this gateway's lease on the account until it is given back (idle).
+    await accountRow(u.accountId);
     expect(await get('/v1/credits')).toMatchObject({ balance: '1.999985', held: '0.000000', available: '1.999985' });
     const usage = await get('/v1/usage');
     expect(usage.totals).toMatchObject({ requests: 1, prompt_tokens: 3, completion_tokens: 6, cost: '0.000015' });

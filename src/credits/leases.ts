@@ -50,6 +50,7 @@ class AccountLease {
   retryMs = 0;
   retryTimer: NodeJS.Timeout | undefined;
   lastStarving = 0;
+  lastTake = 1n;
   seen: AcquireAnswer | undefined;
   constructor(readonly id: string) {}
   get free(): bigint {
@@ -132,6 +133,7 @@ export class LeaseBook {
 
   private take(a: AccountLease, amount: bigint, grantedOutput: number): HoldOutcome {
     a.holds += amount;
+    a.lastTake = amount;
     const now = Date.now();
     const elapsed = now - a.windowStart;
     if (elapsed >= 250) {
@@ -171,8 +173,9 @@ export class LeaseBook {
     const need = a.waiters.reduce((s, w) => s + w.full, 0n);
     const wanted = need + this.target(a) - a.free;
     if (a.waiters.length === 0 && wanted <= 0n && a.validUntil > Date.now()) return;
-    const smallest = a.waiters.reduce((m, w) => (m === undefined || w.min < m ? w.min : m), undefined as bigint | undefined);
-    const min = smallest === undefined ? 1n : smallest - a.free > 1n ? smallest - a.free : 1n;
+    // Never lease crumbs no request here can use: they would only be stranded away from other instances.
+    const smallest = a.waiters.reduce((m, w) => (w.min < m ? w.min : m), a.waiters.length ? a.waiters[0]!.min : a.lastTake);
+    const min = smallest - a.free > 1n ? smallest - a.free : 1n;
     const asked = (wanted > 0n ? wanted : 0n) as Micros;
     a.busy = true;
     const sent = Date.now();
@@ -214,7 +217,7 @@ export class LeaseBook {
     a.retryMs = Math.min(Math.max(a.retryMs * 2, 5), 100);
     a.retryTimer = setTimeout(() => {
       a.retryTimer = undefined;
-      this.kick(a);
+      if (a.waiters.length > 0) this.kick(a);
     }, a.retryMs);
   }
 

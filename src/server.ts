@@ -10,6 +10,7 @@ import { createRequestListener } from './http/listener.js';
 import { onClientError } from './http/client-errors.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
+import { SettlementStream } from './credits/settlement-stream.js';
 import { Limits } from './limits/admission.js';
 import { ConcurrencyLeases } from './limits/concurrency.js';
 import { LimiterSet } from './limits/limiters.js';
@@ -156,6 +157,10 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     degradableProbes: redis ? { redis: async () => void (await redis.ping()) } : {},
   };
 
+  if (redis) {
+    const seal = new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate settlement seal v1');
+    gw.credits.useStream(new SettlementStream(redis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS }));
+  }
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
   await sync.start();
   gw.credits.start(env.SWEEP_INTERVAL_MS);

@@ -50,6 +50,7 @@ export interface Env {
   LEASE_IDLE_MS: number;
   LEASE_TARGET_MS: number;
   CREDIT_WAIT_MS: number;
+  SETTLEMENT_CLAIM_IDLE_MS: number;
   SWEEP_INTERVAL_MS: number;
   IDEMPOTENCY_RETENTION_SECONDS: number;
   CREDIT_BATCHES_IN_FLIGHT: number;

@@ -51,6 +51,8 @@ class AccountLease {
   retryTimer: NodeJS.Timeout | undefined;
   lastStarving = 0;
   lastTake = 1n;
+  /** Costs settled here since `seen` was read from Postgres. */
+  spentSinceSeen = 0n;
   seen: AcquireAnswer | undefined;
   constructor(readonly id: string) {}
   get free(): bigint {
@@ -101,16 +103,22 @@ export class LeaseBook {
     if (!a) return;
     a.holds -= hold;
     a.total -= cost;
+    a.spentSinceSeen += cost;
     // A cost beyond the lease is charged from what the account has available (settle_leased).
     if (a.total < 0n) a.total = 0n;
     a.lastUsed = Date.now();
     this.serve(a, false);
   }
 
-  /** Another instance is starving on this account: give back what no request here holds or waits for. */
+  /**
+   * Another instance is starving on this account: give back what no request here holds, unless
+   * requests here wait for it (and it can serve one: crumbs too small for any of them are of more
+   * use pooled with the others').
+   */
   handBack(accountId: string): void {
     const a = this.accounts.get(accountId);
-    if (!a || a.busy || a.waiters.length > 0 || a.free <= 0n) return;
+    if (!a || a.busy || a.free <= 0n) return;
+    if (a.waiters.some((w) => w.min <= a.free)) return;
     void this.giveBack([a], false);
   }
 
@@ -118,6 +126,18 @@ export class LeaseBook {
   view(accountId: string): { total: Micros; holds: Micros } | undefined {
     const a = this.accounts.get(accountId);
     return a && { total: a.total as Micros, holds: a.holds as Micros };
+  }
+
+  /**
+   * The account's balance as this instance knows it: Postgres's at its last lease refill, less
+   * what was settled here since. Charges of other instances, and settlements still on their way
+   * to Postgres when it was read, may be missing from it.
+   */
+  knownBalance(accountId: string): Micros | undefined {
+    const a = this.accounts.get(accountId);
+    if (!a?.seen) return undefined;
+    const b = a.seen.balance - a.spentSinceSeen;
+    return (b > 0n ? b : 0n) as Micros;
   }
 
   get size(): number {
@@ -201,6 +221,7 @@ export class LeaseBook {
     a.total += ans.granted;
     if (ans.lease > 0n) a.validUntil = sent + (this.opts.ttlMs * 2) / 3;
     a.seen = ans;
+    a.spentSinceSeen = 0n;
     this.serve(a, ans.granted < asked);
     if (a.waiters.length === 0) {
       a.retryMs = 0;

@@ -2,6 +2,7 @@ import type { Queryable } from '../store/db.js';
 import type { Logger } from '../observability/logger.js';
 import { LeaseStore } from './lease-store.js';
 import { LeaseBook, type HoldOutcome, type HoldRequest } from './leases.js';
+import type { SettlementStream } from './settlement-stream.js';
 import { SettlementWriter, type Settlement, type SettleInput } from './settlements.js';
 
 export type { HoldOutcome, HoldRequest } from './leases.js';
@@ -14,19 +15,25 @@ export interface CreditServiceOptions {
   lease: { ttlMs: number; idleMs: number; targetMs: number; waitMs: number };
   /** Tells the other instances that requests here wait for credit on this account. */
   publishStarving?: (accountId: string) => void;
+  /** How long reads that must be exact wait for the settlement stream to be written. */
+  exactReadWaitMs?: number;
 }
 
 /**
  * Credits as the request path sees them: holds come out of this instance's escrow lease in
- * memory (credits/leases.ts), settlements are written to Postgres in batches
- * (credits/settlements.ts) and charged out of that lease; the sweeper releases what dead
- * instances left behind.
+ * memory (credits/leases.ts); settlements are made durable in the Redis settlement stream
+ * (credits/settlement-stream.ts) and written to Postgres in batches by the settlers, or, without
+ * Redis (or when it cannot take one), written by the request itself (credits/settlements.ts);
+ * either way they are charged out of that lease and apply once. The sweeper releases what dead
+ * instances left behind, once their settlements are written.
  */
 export class CreditService {
   readonly leases: LeaseBook;
+  readonly writer: SettlementWriter;
   private readonly store: LeaseStore;
-  private readonly writer: SettlementWriter;
+  private stream: SettlementStream | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private lastStreamWarning = 0;
 
   constructor(
     private readonly db: Queryable,
@@ -43,10 +50,38 @@ export class CreditService {
     return this.leases.hold(input);
   }
 
-  /** Settles one request: its hold goes back to the lease at once, then the settlement is written. */
-  settle(input: SettleInput, retryForMs?: number): Promise<Settlement> {
+  /** Settlements go through this stream from now on (Redis is configured). */
+  useStream(stream: SettlementStream): void {
+    this.stream = stream;
+  }
+
+  /**
+   * Settles one request: its hold goes back to the lease at once; the settlement is appended to
+   * the stream (durable when this resolves), or written to Postgres here when the stream cannot
+   * take it. An append whose answer was lost may also have landed: written twice, it applies once.
+   */
+  async settle(input: SettleInput, retryForMs?: number): Promise<Settlement> {
     if (input.hold !== undefined) this.leases.release(input.accountId, input.hold, input.cost);
-    return this.writer.write({ ...input, lease: input.hold !== undefined ? this.opts.instanceId : null }, retryForMs);
+    const entry = { ...input, lease: input.hold !== undefined ? this.opts.instanceId : null };
+    if (this.stream) {
+      // Read before the append: a lease refill answered meanwhile may not include this cost yet.
+      const balance = this.leases.knownBalance(input.accountId);
+      try {
+        await this.stream.append(entry);
+        return { charged: input.cost, balance, duplicate: false };
+      } catch (err) {
+        if (Date.now() - this.lastStreamWarning > 10_000) {
+          this.lastStreamWarning = Date.now();
+          this.log.warn({ err: (err as Error).message }, 'settlement stream unavailable; writing settlements to Postgres directly');
+        }
+      }
+    }
+    return this.writer.write(entry, retryForMs);
+  }
+
+  /** Before a read that must be exact: waits (bounded) until settlements appended so far are written. */
+  async settledUpToNow(): Promise<void> {
+    await this.stream?.written(this.opts.exactReadWaitMs ?? 2_000);
   }
 
   /** Another instance starves on this account. */
@@ -59,14 +94,25 @@ export class CreditService {
     return this.writer.pending + this.store.pending;
   }
 
-  /** Releases expired holds and leases now; returns how many. */
+  /**
+   * Releases expired holds and leases now; returns how many. A lease whose instance still has
+   * settlements in the stream waits for them; while Redis cannot tell, leases wait.
+   */
   async sweep(limit = 500): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>('SELECT release_expired_holds($1) AS n', [limit]);
-    return (rows[0]?.n ?? 0) + (await this.store.releaseExpired([], limit));
+    const holds = rows[0]?.n ?? 0;
+    let busy: string[];
+    try {
+      busy = this.stream ? await this.stream.unwritten() : [];
+    } catch {
+      return holds;
+    }
+    return holds + (await this.store.releaseExpired(busy, limit));
   }
 
   start(sweepIntervalMs: number): void {
     this.leases.start();
+    this.stream?.start();
     const tick = async () => {
       try {
         const n = await this.sweep();
@@ -80,9 +126,11 @@ export class CreditService {
     void tick();
   }
 
-  /** Graceful shutdown, after requests have settled: gives every lease back. */
+  /** Graceful shutdown, after requests have settled: writes what the stream holds (bounded), stops the settler, gives every lease back. */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.stream?.written(5_000);
+    await this.stream?.stop();
     await this.leases.close();
   }
 }

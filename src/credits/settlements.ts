@@ -26,8 +26,8 @@ export interface SettleInput {
 
 export interface Settlement {
   charged: Micros;
-  balance: Micros;
-  held: Micros;
+  /** The account's balance after this settlement, as far as this instance knows it (absent: unknown). */
+  balance?: Micros;
   duplicate: boolean;
 }
 
@@ -147,7 +147,7 @@ export class SettlementWriter {
     return items.map((i) => {
       const r = byId.get(i.requestId);
       if (!r) throw new Error(`the database returned no result for request ${i.requestId}`);
-      return { charged: micros(r.o_charged), balance: micros(r.o_balance ?? '0'), held: micros(r.o_held ?? '0'), duplicate: r.o_duplicate };
+      return { charged: micros(r.o_charged), balance: micros(r.o_balance ?? '0'), duplicate: r.o_duplicate };
     });
   }
 }

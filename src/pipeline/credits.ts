@@ -80,6 +80,6 @@ export function cacheHitCost(ctx: RequestContext, usage: Usage, percent: number)
 /** Response headers that show what a request cost and what is left. */
 export function costHeaders(cost: Micros, settlement: Settlement | undefined): Record<string, string> {
   const h: Record<string, string> = { 'x-tollgate-cost': formatCredits(settlement ? settlement.charged : cost) };
-  if (settlement) h['x-tollgate-balance'] = formatCredits(settlement.balance);
+  if (settlement?.balance !== undefined) h['x-tollgate-balance'] = formatCredits(settlement.balance);
   return h;
 }

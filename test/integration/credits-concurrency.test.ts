@@ -24,7 +24,11 @@ beforeAll(async () => {
   ({ key, accountId } = await createUserWithKey(seeder, { credits: '0.004200' }));
   await seeder.close();
   // Each instance is registered as soon as it is up, so a failed start still stops the others.
-  await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}` }))));
+  // 600 requests at once on a shared two-core machine take seconds to get through: the wait for
+  // credit held by requests in flight is bounded well above that, so what it proves does not
+  // depend on the machine's speed (refusals once the funding is spent are immediate regardless).
+  const env = { CREDIT_WAIT_MS: '15000' };
+  await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}`, env }))));
   instances.sort((a, b) => a.url.localeCompare(b.url));
 }, 90_000);
 

@@ -35,6 +35,7 @@ async function user(credits: string, planId?: string) {
 
 /** The account once nothing is held of it: every request settled and this gateway's idle lease given back. */
 async function accountRow(accountId: string) {
+  await gw.gw.credits.settledUpToNow();
   await waitFor(async () => (await db.query('SELECT 1 FROM leases WHERE account_id = $1', [accountId])).length === 0, { what: `the lease on ${accountId} to be given back` });
   const [a] = await db.query<{ balance: string; held: string }>('SELECT balance::text, held::text FROM accounts WHERE id = $1', [accountId]);
   return a!;
@@ -44,7 +45,9 @@ async function requestRow(id: string) {
   return waitFor(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE id = $1', [id]))[0], { what: `the request row of ${id}` });
 }
 
+/** The account's usage charges, once the settlements appended so far are written to Postgres. */
 async function usageCharges(accountId: string) {
+  await gw.gw.credits.settledUpToNow();
   return db.query('SELECT 1 FROM ledger WHERE account_id = $1 AND kind = $2', [accountId, 'usage']);
 }
 

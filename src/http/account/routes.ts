@@ -19,8 +19,10 @@ export function accountRoutes(gw: Gateway): Router {
   const r = Router();
   const principalOf = (req: Request): Promise<Principal> => gw.auth.authenticate(extractBearer(req.headers.authorization, req.headers['x-api-key']));
 
+  // Exact reads: settlements appended before the call are written first (bounded wait).
   r.get('/v1/credits', async (req, res) => {
     const p = await principalOf(req);
+    await gw.credits.settledUpToNow();
     const a = await accountBalance(gw.db, p.accountId);
     if (!a) throw new NotFoundError('The account behind this key no longer exists.', 'account_not_found');
     res.setHeader('cache-control', 'no-store');
@@ -38,12 +40,14 @@ export function accountRoutes(gw: Gateway): Router {
 
   r.get('/v1/usage', async (req, res) => {
     const p = await principalOf(req);
+    await gw.credits.settledUpToNow();
     const scope = req.query.scope === 'account' ? 'account' : 'user';
     res.json(await usageReport(gw.db, { accountId: p.accountId, userId: scope === 'user' ? p.userId : undefined }, readUsageQuery(req.query)));
   });
 
   r.get('/v1/requests/:id', async (req, res) => {
     const p = await principalOf(req);
+    await gw.credits.settledUpToNow();
     const row = await getAccountRequest(gw.db, p.accountId, req.params.id);
     if (!row) throw new NotFoundError(`No request '${req.params.id}' on this account.`, 'request_not_found');
     res.json({ object: 'request', ...row });

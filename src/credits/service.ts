@@ -84,6 +84,11 @@ export class CreditService {
     await this.stream?.written(this.opts.exactReadWaitMs ?? 2_000);
   }
 
+  /** What requests in flight on this instance hold of an account (out of its lease). */
+  heldHere(accountId: string): bigint {
+    return this.leases.view(accountId)?.holds ?? 0n;
+  }
+
   /** Another instance starves on this account. */
   handBack(accountId: string): void {
     this.leases.handBack(accountId);

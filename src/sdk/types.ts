@@ -13,11 +13,11 @@ export interface Credits {
   account_name: string;
   balance: string;
   /**
-   * Reserved by requests in flight and by gateway instances' credit leases (the part of the
-   * balance an instance holds requests from; given back when idle or when another instance needs it).
+   * Reserved by requests in flight (those on other gateway instances are inside those instances'
+   * credit leases, which stay available to the account: they are handed back on demand).
    */
   held: string;
-  /** balance − held: what is reserved by no request and no lease. */
+  /** balance − held: what new requests can spend. */
   available: string;
   balance_microcredits: string;
   held_microcredits: string;

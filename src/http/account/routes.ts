@@ -11,7 +11,7 @@ import { readUsageQuery } from './usage-query.js';
 
 /**
  * What a caller can read about its own money, with its API key:
- *   GET /v1/credits        balance, held, available of the key's account
+ *   GET /v1/credits        balance, held (by requests in flight), available of the key's account
  *   GET /v1/usage          totals and per-model breakdown over a period, and recent requests
  *   GET /v1/requests/:id   one request of the caller's account, with its cost
  */
@@ -25,16 +25,19 @@ export function accountRoutes(gw: Gateway): Router {
     await gw.credits.settledUpToNow();
     const a = await accountBalance(gw.db, p.accountId);
     if (!a) throw new NotFoundError('The account behind this key no longer exists.', 'account_not_found');
+    // Held by requests in flight: their holds in Postgres and, out of this instance's lease, its
+    // own requests' (other instances' are inside their leases, which are not spent).
+    const held = a.held + gw.credits.heldHere(p.accountId);
     res.setHeader('cache-control', 'no-store');
     res.json({
       object: 'credits',
       account_id: p.accountId,
       account_name: a.name,
       balance: formatCredits(a.balance),
-      held: formatCredits(a.held),
-      available: formatCredits(a.balance - a.held),
+      held: formatCredits(held),
+      available: formatCredits(a.balance - held),
       balance_microcredits: a.balance.toString(),
-      held_microcredits: a.held.toString(),
+      held_microcredits: held.toString(),
     });
   });
 

@@ -342,7 +342,23 @@ describe('the sweeper', () => {
     expect(await accountRow(u.accountId)).toEqual({ balance: '1000000', held: '0' });
     expect(await db.query("SELECT status, error_code, instance_id, cost::text FROM requests WHERE id = 'req_dead'")).toEqual([{ status: 0, error_code: 'hold_expired', instance_id: 'dead-1', cost: '0' }]);
     expect(await gw.gw.credits.sweep()).toBe(0);
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
+  });
+
+  it("releases a dead instance's expired lease, but only once its settlements in the stream are written", async () => {
+    const u = await user('1');
+    await db.query("INSERT INTO leases (account_id, instance_id, amount, expires_at) VALUES ($1, 'dead-2', 700, now() - interval '1 second')", [u.accountId]);
+    await db.query('UPDATE accounts SET held = held + 700 WHERE id = $1', [u.accountId]);
+    // The stream still holds a settlement of dead-2's (its lease must pay for it).
+    const unwritten = `${gw.gw.env.REDIS_KEY_PREFIX}{credits}:unwritten`;
+    await gw.redis!.hset(unwritten, 'dead-2', '1');
+    expect(await gw.gw.credits.sweep()).toBe(0);
+    expect(await db.query("SELECT amount::text FROM leases WHERE instance_id = 'dead-2'")).toEqual([{ amount: '700' }]);
+    await gw.redis!.hdel(unwritten, 'dead-2');
+    expect(await gw.gw.credits.sweep()).toBe(1);
+    expect(await accountRow(u.accountId)).toEqual({ balance: '1000000', held: '0' });
+    await expectMoneyInvariants(db);
   });
 });
 

@@ -32,7 +32,7 @@ export function costOf(usage: Usage, pricing: Pricing): Micros {
 }
 
 /**
- * The numbers place_holds needs for the worst case: every prompt token at the dearest prompt
+ * The numbers a hold needs for the worst case: every prompt token at the dearest prompt
  * rate (a cache write can cost more than plain input), and the output price per token; all
  * before the markup multiplier and the single rounding.
  */
@@ -83,7 +83,7 @@ export function exactTerms(amount: Micros): HoldTerms {
 
 /**
  * The most output tokens (at most `maxOutput`) a hold on these terms can have within `budget`:
- * the largest n with holdCost(terms, n) ≤ budget, as place_holds computes it; undefined when
+ * the largest n with holdCost(terms, n) ≤ budget (the rule of migration 0002's place_holds); undefined when
  * fewer than `minOutput` fit, or when the terms have no per-token part to shrink.
  */
 export function affordableOutput(terms: HoldTerms, budget: bigint, maxOutput: number, minOutput: number): number | undefined {

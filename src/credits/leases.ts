@@ -1,18 +1,10 @@
 import type { Logger } from '../observability/logger.js';
+import { AccountLease, type HoldOutcome, type HoldRequest, type Waiter } from './lease-account.js';
 import type { AcquireAnswer, LeaseStore } from './lease-store.js';
-import { ZERO, type Micros } from './money.js';
-import { affordableOutput, holdCost, type HoldTerms } from './pricing.js';
+import type { Micros } from './money.js';
+import { affordableOutput, holdCost } from './pricing.js';
 
-export interface HoldRequest {
-  accountId: string;
-  terms: HoldTerms;
-  /** Output tokens wanted (all choices together). */
-  maxOutput: number;
-  /** Fewest output tokens worth serving; below it the hold is refused. */
-  minOutput: number;
-}
-
-export type HoldOutcome = { ok: true; amount: Micros; grantedOutput: number } | { ok: false; available: Micros };
+export type { HoldOutcome, HoldRequest } from './lease-account.js';
 
 export interface LeaseOptions {
   ttlMs: number;
@@ -24,40 +16,6 @@ export interface LeaseOptions {
   waitMs: number;
   /** Called (at most every 100 ms per account) when requests wait: other instances may hand back idle lease. */
   onStarving?: (accountId: string) => void;
-}
-
-interface Waiter {
-  req: HoldRequest;
-  full: Micros;
-  min: Micros;
-  resolve: (o: HoldOutcome) => void;
-  reject: (err: unknown) => void;
-  timer: NodeJS.Timeout;
-}
-
-/** This instance's lease on one account, as it counts it: total ≤ the lease row's amount (migration 0006). */
-class AccountLease {
-  total = ZERO as bigint;
-  holds = ZERO as bigint;
-  validUntil = 0;
-  lastUsed = Date.now();
-  rate = 0;
-  windowStart = Date.now();
-  windowTaken = 0n;
-  busy = false;
-  epoch = 0;
-  waiters: Waiter[] = [];
-  retryMs = 0;
-  retryTimer: NodeJS.Timeout | undefined;
-  lastStarving = 0;
-  lastTake = 1n;
-  /** Costs settled here since `seen` was read from Postgres. */
-  spentSinceSeen = 0n;
-  seen: AcquireAnswer | undefined;
-  constructor(readonly id: string) {}
-  get free(): bigint {
-    return this.total - this.holds;
-  }
 }
 
 /**
@@ -152,23 +110,9 @@ export class LeaseBook {
   }
 
   private take(a: AccountLease, amount: bigint, grantedOutput: number): HoldOutcome {
-    a.holds += amount;
-    a.lastTake = amount;
-    const now = Date.now();
-    const elapsed = now - a.windowStart;
-    if (elapsed >= 250) {
-      a.rate = (a.rate + (Number(a.windowTaken) * 1000) / elapsed) / 2;
-      a.windowStart = now;
-      a.windowTaken = 0n;
-    }
-    a.windowTaken += amount;
-    if (a.free * 2n < this.target(a)) this.kick(a);
+    a.noteHold(amount);
+    if (a.free * 2n < a.target(this.opts.targetMs)) this.kick(a);
     return { ok: true, amount: amount as Micros, grantedOutput };
-  }
-
-  private target(a: AccountLease): bigint {
-    const recent = (Number(a.windowTaken) * 1000) / Math.max(250, Date.now() - a.windowStart);
-    return BigInt(Math.ceil((Math.max(a.rate, recent) * this.opts.targetMs) / 1000));
   }
 
   /** Serves waiting requests from the free lease; `exhausted`: Postgres has no more, so clamp to what is here. */
@@ -191,7 +135,7 @@ export class LeaseBook {
   private kick(a: AccountLease): void {
     if (a.busy || a.retryTimer) return;
     const need = a.waiters.reduce((s, w) => s + w.full, 0n);
-    const wanted = need + this.target(a) - a.free;
+    const wanted = need + a.target(this.opts.targetMs) - a.free;
     if (a.waiters.length === 0 && wanted <= 0n && a.validUntil > Date.now()) return;
     // Never lease crumbs no request here can use: they would only be stranded away from other instances.
     const smallest = a.waiters.reduce((m, w) => (w.min < m ? w.min : m), a.waiters.length ? a.waiters[0]!.min : a.lastTake);

@@ -100,6 +100,45 @@ describe('the settlement stream', () => {
     await expectServedCharged(db, accountId, served);
   }, 90_000);
 
+  it('an Idempotency-Key repeat sent to another instance while the first settlement is still in the stream is replayed, not refused', async () => {
+    const { db, prefix, key, accountId } = await setup('1');
+    const nodes = [await spawn(db, prefix, 'gw-1', fast), await spawn(db, prefix, 'gw-2', fast)];
+    const send = (node: GatewayProcess) =>
+      fetch(`${node.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': 'order-7' },
+        body: JSON.stringify({ model: CHAT_MODELS.openai, max_tokens: 20, messages: [{ role: 'user', content: 'go [[reply:20]]' }] }),
+      });
+    // Settlement writes wait on a lock: the first request's outcome stays in the stream.
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    cleanup.push(() => locker.end());
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE requests IN SHARE MODE');
+    const first = await send(nodes[0]!);
+    const firstBody = await first.text();
+    expect(first.status).toBe(200);
+
+    // Watch Redis for the repeat waiting on the stream (it reads the stream until its entry is gone).
+    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    cleanup.push(async () => monitor.disconnect());
+    const stream = `${prefix}{credits}:settlements`;
+    let waiting = false;
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'xrange' && args[1] === stream) waiting = true;
+    });
+    const again = send(nodes[1]!);
+    await waitFor(() => waiting, { what: 'the repeat to wait for the first settlement' });
+    await locker.query('COMMIT');
+
+    const replay = await again;
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(await replay.text()).toBe(firstBody);
+    await quiescent(db);
+    await expectServedCharged(db, accountId, [first.headers.get('x-request-id')!]);
+  }, 60_000);
+
   it('Redis killed mid-load and restarted: settlements go to Postgres directly meanwhile, those it held are written after, none twice', async () => {
     const redis: OwnRedis = await ownRedis({ persistent: true });
     cleanup.push(() => redis.kill());

@@ -118,6 +118,7 @@ export class SettlementStream {
 
   private async run(): Promise<void> {
     let lastClaim = 0;
+    let lastWarning = 0;
     while (this.running) {
       try {
         if (Date.now() - lastClaim >= this.opts.claimIdleMs / 2) {
@@ -130,7 +131,10 @@ export class SettlementStream {
         const message = (err as Error).message ?? '';
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         else {
-          this.log.warn({ err: message }, 'settlement stream unavailable; retrying');
+          if (Date.now() - lastWarning > 10_000) {
+            lastWarning = Date.now();
+            this.log.warn({ err: message }, 'settlement stream unavailable; retrying');
+          }
           await sleep(250);
         }
       }

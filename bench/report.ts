@@ -83,7 +83,7 @@ export function writeReport(r: R): void {
     lines.push(
       '## Credits: hold + settle',
       '',
-      'Straight through the batched Postgres functions (place_holds, settle_requests with the request row), 64 concurrent callers.',
+      "Holds from the instance's escrow lease (in memory; batched lease refills), settlements straight through the batched Postgres writer (settle_leased with the request row, no Redis stream), 64 concurrent callers.",
       '',
       '| | requests/s | hold p50 / p99 | settle p50 / p99 | both p50 / p99 |',
       '| --- | --- | --- | --- | --- |',

@@ -10,6 +10,7 @@ import { createRequestListener } from './http/listener.js';
 import { onClientError } from './http/client-errors.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
+import { SettlementStream } from './credits/settlement-stream.js';
 import { Limits } from './limits/admission.js';
 import { ConcurrencyLeases } from './limits/concurrency.js';
 import { LimiterSet } from './limits/limiters.js';
@@ -36,6 +37,7 @@ import { ResponseCache } from './cache/response-cache.js';
 import { MemoryCacheStore, RedisCacheStore } from './cache/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const STARVING_CHANNEL = 'credits:starving';
 
 export interface RunningGateway {
   gw: Gateway;
@@ -140,7 +142,12 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       metrics,
     ),
     retry: { maxRetries: env.RETRY_MAX, baseDelayMs: env.RETRY_BASE_DELAY_MS, maxDelayMs: env.RETRY_MAX_DELAY_MS, maxWaitMs: env.RETRY_MAX_WAIT_MS, deadlineMs: env.RETRY_DEADLINE_MS },
-    credits: new CreditService(db, log, { instanceId, maxInFlight: env.CREDIT_BATCHES_IN_FLIGHT }),
+    credits: new CreditService(db, log, {
+      instanceId,
+      maxInFlight: env.CREDIT_BATCHES_IN_FLIGHT,
+      lease: { ttlMs: env.LEASE_TTL_MS, idleMs: env.LEASE_IDLE_MS, targetMs: env.LEASE_TARGET_MS, waitMs: env.CREDIT_WAIT_MS },
+      publishStarving: (accountId) => void shared.publish(STARVING_CHANNEL, accountId).catch(() => undefined),
+    }),
     lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {
       postgres: async () => {
@@ -150,9 +157,15 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     degradableProbes: redis ? { redis: async () => void (await redis.ping()) } : {},
   };
 
+  if (redis) {
+    const seal = new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate settlement seal v1');
+    gw.credits.useStream(new SettlementStream(redis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS }));
+  }
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
   await sync.start();
-  gw.credits.startSweeper(env.SWEEP_INTERVAL_MS);
+  gw.credits.start(env.SWEEP_INTERVAL_MS);
+  // Another instance's requests wait for credit on an account: hand back what is idle here.
+  await shared.subscribe(STARVING_CHANNEL, (accountId) => gw.credits.handBack(accountId));
   const app = createApp(gw, admin.hash);
   // Slow clients get bounded time to send a request (headers, then the whole body); the response,
   // however long a stream runs, is not limited by these.
@@ -184,7 +197,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
    * Graceful stop: /ready fails and new requests get a 503 at once (the listener stays open so
    * load balancers get a clear answer); in-flight requests and streams run to completion up to
    * SHUTDOWN_DEADLINE_MS; whatever still runs then is cut (and settles what it produced); pending
-   * settlements are written; then everything closes.
+   * settlements are written; leases are given back; then everything closes.
    */
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -198,7 +211,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       await closed;
       const settleDeadline = Date.now() + 15_000;
       while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
-      gw.credits.stopSweeper();
+      await gw.credits.close().catch((err: Error) => log.warn({ err: err.message }, 'giving back credit leases failed'));
       await sync.stop();
       await shared.close();
       limitsRedis?.disconnect();

@@ -17,11 +17,12 @@ function row(id: string, accountId: string): RequestRow {
 }
 
 /**
- * Hold + settle through the real batched functions, from `workers` concurrent loops for
+ * Hold (from the instance's lease) + settle through the real batched functions, from `workers` concurrent loops for
  * `durationS`: requests/s and the latency each step adds (p50/p99).
  */
 async function run(db: PgDb, accounts: string[], workers: number, durationS: number) {
-  const credits = new CreditService(db, pino({ level: 'silent' }), { instanceId: 'bench' });
+  const credits = new CreditService(db, pino({ level: 'silent' }), { instanceId: 'bench', lease: { ttlMs: 30_000, idleMs: 5_000, targetMs: 1_500, waitMs: 2_000 } });
+  credits.leases.start();
   const holdMs: number[] = [];
   const settleMs: number[] = [];
   const end = Date.now() + durationS * 1000;
@@ -33,10 +34,10 @@ async function run(db: PgDb, accounts: string[], workers: number, durationS: num
         const accountId = accounts[(w + done) % accounts.length]!;
         const id = `bench_${randomBytes(9).toString('base64url')}`;
         const t0 = performance.now();
-        const hold = await credits.placeHold({ requestId: id, accountId, terms, maxOutput: 200, minOutput: 16, expiresInMs: 600_000 });
+        const hold = await credits.placeHold({ accountId, terms, maxOutput: 200, minOutput: 16 });
         const t1 = performance.now();
         if (!hold.ok) throw new Error('bench account ran dry');
-        await credits.settle({ requestId: id, accountId, cost: micros(18), row: row(id, accountId) });
+        await credits.settle({ requestId: id, accountId, cost: micros(18), row: row(id, accountId), hold: hold.amount });
         const t2 = performance.now();
         holdMs.push(t1 - t0);
         settleMs.push(t2 - t1);
@@ -44,6 +45,7 @@ async function run(db: PgDb, accounts: string[], workers: number, durationS: num
       }
     }),
   );
+  await credits.close();
   const h = Float64Array.from(holdMs).sort();
   const s = Float64Array.from(settleMs).sort();
   const both = Float64Array.from(holdMs.map((x, i) => x + settleMs[i]!)).sort();

@@ -46,7 +46,11 @@ export interface Env {
   CACHE_MAX_ENTRIES: number;
   CACHE_MEMORY_BYTES: number;
   MIN_AFFORDABLE_OUTPUT_TOKENS: number;
-  HOLD_GRACE_SECONDS: number;
+  LEASE_TTL_MS: number;
+  LEASE_IDLE_MS: number;
+  LEASE_TARGET_MS: number;
+  CREDIT_WAIT_MS: number;
+  SETTLEMENT_CLAIM_IDLE_MS: number;
   SWEEP_INTERVAL_MS: number;
   IDEMPOTENCY_RETENTION_SECONDS: number;
   CREDIT_BATCHES_IN_FLIGHT: number;

@@ -41,8 +41,19 @@ export async function ledgerPage(db: Queryable, accountId: string, page: { limit
   };
 }
 
-/** An account's balance and what is held of it, exactly, as the account's own keys read it. */
-export async function accountBalance(db: Queryable, id: string): Promise<{ name: string; balance: bigint; held: bigint } | undefined> {
-  const row = (await db.query<{ name: string; balance: string; held: string }>('SELECT name, balance::text AS balance, held::text AS held FROM accounts WHERE id = $1', [id])).rows[0];
-  return row && { name: row.name, balance: BigInt(row.balance), held: BigInt(row.held) };
+/**
+ * An account's balance and what requests in flight hold of it, as the account's own keys read it:
+ * `held` is the requests' own holds (`holds`); credit instances lease (`leased`) is not spent and
+ * not reserved by any request as such — their requests' holds come out of it in memory.
+ */
+export async function accountBalance(db: Queryable, id: string): Promise<{ name: string; balance: bigint; held: bigint; leased: bigint } | undefined> {
+  const row = (
+    await db.query<{ name: string; balance: string; held: string; leased: string }>(
+      `SELECT a.name, a.balance::text AS balance, COALESCE((SELECT sum(h.amount) FROM holds h WHERE h.account_id = a.id), 0)::text AS held,
+              COALESCE((SELECT sum(l.amount) FROM leases l WHERE l.account_id = a.id), 0)::text AS leased
+         FROM accounts a WHERE a.id = $1`,
+      [id],
+    )
+  ).rows[0];
+  return row && { name: row.name, balance: BigInt(row.balance), held: BigInt(row.held), leased: BigInt(row.leased) };
 }

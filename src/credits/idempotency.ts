@@ -35,7 +35,10 @@ interface Row {
 export async function claimIdempotencyKey(
   db: Queryable,
   c: { accountId: string; key: string; hash: string; requestId: string; stream: boolean; runningTtlMs: number },
+  /** Waits (bounded) until settlements already appended are written: a finished first request may only be on its way. */
+  settled: () => Promise<void> = async () => undefined,
 ): Promise<Claim> {
+  let waited = false;
   for (let tries = 0; tries < 3; tries++) {
     const inserted = await db.query(
       `INSERT INTO idempotency_keys (account_id, key, request_hash, request_id, state, stream, expires_at)
@@ -60,6 +63,12 @@ export async function claimIdempotencyKey(
     }
     if (row.state === 'done') {
       return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body ?? '', headers: row.response_headers ?? {}, stream: row.stream, requestId: row.request_id };
+    }
+    if (!row.stale && !waited) {
+      waited = true;
+      tries--;
+      await settled();
+      continue;
     }
     if (!row.stale) throw new ConflictError('A request with this Idempotency-Key is still in progress; retry when it has finished.', 'idempotency_key_in_progress');
     // The first attempt's instance died: take the claim over.

@@ -32,7 +32,7 @@ export function costOf(usage: Usage, pricing: Pricing): Micros {
 }
 
 /**
- * The numbers place_holds needs for the worst case: every prompt token at the dearest prompt
+ * The numbers a hold needs for the worst case: every prompt token at the dearest prompt
  * rate (a cache write can cost more than plain input), and the output price per token; all
  * before the markup multiplier and the single rounding.
  */
@@ -79,4 +79,19 @@ export function worstCasePricing(all: Pricing[]): Pricing {
 /** Terms whose hold is exactly `amount` (an answer whose price is already known). */
 export function exactTerms(amount: Micros): HoldTerms {
   return { prompt: amount * 1_000_000n, outPrice: 0n, mult: 10_000 };
+}
+
+/**
+ * The most output tokens (at most `maxOutput`) a hold on these terms can have within `budget`:
+ * the largest n with holdCost(terms, n) ≤ budget (the rule of migration 0002's place_holds); undefined when
+ * fewer than `minOutput` fit, or when the terms have no per-token part to shrink.
+ */
+export function affordableOutput(terms: HoldTerms, budget: bigint, maxOutput: number, minOutput: number): number | undefined {
+  if (holdCost(terms, maxOutput) <= budget) return maxOutput;
+  if (terms.outPrice <= 0n || budget < 0n) return undefined;
+  const mult = BigInt(terms.mult);
+  const n = (budget * 1_000_000n * 10_000n - terms.prompt * mult) / (terms.outPrice * mult);
+  // Truncating division rounds a negative quotient up to 0: check the cost itself.
+  if (n < BigInt(minOutput) || n < 0n || holdCost(terms, Number(n)) > budget) return undefined;
+  return Number(n);
 }

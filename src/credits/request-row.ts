@@ -1,7 +1,7 @@
 /**
- * A full `requests` row as settle_requests inserts it (jsonb_populate_record fills absent keys
- * with NULL, so every NOT NULL column is always present here). cost, hold_amount and
- * uncollected are filled in by the database.
+ * A full `requests` row as the settlement writes it (settle_leased takes one array per column; a
+ * settlement in the Redis stream carries it as JSON). cost, hold_amount and uncollected are
+ * filled in by the database.
  */
 export interface RequestRow {
   id: string;

@@ -19,7 +19,8 @@ export interface HoldNeeds {
 
 /**
  * The hold step: reserve the worst case before calling upstream — at the dearest rates of every
- * deployment that might serve — or answer 402. Returns the per-choice max_tokens the balance
+ * deployment that might serve — out of this instance's lease on the account (credits/leases.ts:
+ * no database round trip while the lease covers it), or answer 402. Returns the per-choice max_tokens the balance
  * affords when it is less than asked (the caller passes it upstream), else undefined.
  */
 export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route, needs: HoldNeeds): Promise<number | undefined> {
@@ -31,19 +32,10 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
   const terms = holdTerms(needs.promptUpperBound, worstCasePricing(pricings));
   const wanted = needs.maxTokensPerChoice * needs.choices;
   const minOutput = Math.min(gw.env.MIN_AFFORDABLE_OUTPUT_TOKENS, needs.maxTokensPerChoice) * needs.choices;
-  const longest = Math.max(...route.deployments.map((d) => d.provider.totalTimeoutMs));
-  const outcome = await gw.credits.placeHold({
-    requestId: ctx.id,
-    accountId: principal.accountId,
-    terms,
-    maxOutput: wanted,
-    minOutput,
-    expiresInMs: longest + gw.env.HOLD_GRACE_SECONDS * 1000,
-  });
+  const outcome = await gw.credits.placeHold({ accountId: principal.accountId, terms, maxOutput: wanted, minOutput });
   if (!outcome.ok) {
-    const available = outcome.balance - outcome.held;
     throw new InsufficientCreditsError(
-      `Insufficient credits: this request needs at least ${formatCredits(holdCost(terms, minOutput))} credits to start, and the account has ${formatCredits(available < 0n ? ZERO : available)} available.`,
+      `Insufficient credits: this request needs at least ${formatCredits(holdCost(terms, minOutput))} credits to start, and the account has ${formatCredits(outcome.available)} available.`,
     );
   }
   ctx.hold = { amount: outcome.amount };
@@ -58,16 +50,9 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
 /** A hold of exactly `amount` (a priced cache hit): the answer is known, only its price is held. 402 when the account cannot pay it. */
 export async function holdExact(gw: Gateway, ctx: RequestContext, amount: Micros): Promise<void> {
   if (amount <= 0n) return;
-  const outcome = await gw.credits.placeHold({
-    requestId: ctx.id,
-    accountId: ctx.principal!.accountId,
-    terms: exactTerms(amount),
-    maxOutput: 0,
-    minOutput: 0,
-    expiresInMs: 60_000 + gw.env.HOLD_GRACE_SECONDS * 1000,
-  });
+  const outcome = await gw.credits.placeHold({ accountId: ctx.principal!.accountId, terms: exactTerms(amount), maxOutput: 0, minOutput: 0 });
   if (!outcome.ok) {
-    throw new InsufficientCreditsError(`Insufficient credits: this answer costs ${formatCredits(amount)} credits, and the account has ${formatCredits(outcome.balance - outcome.held)} available.`);
+    throw new InsufficientCreditsError(`Insufficient credits: this answer costs ${formatCredits(amount)} credits, and the account has ${formatCredits(outcome.available)} available.`);
   }
   ctx.hold = { amount: outcome.amount };
   gw.lifecycle.unsettled++;
@@ -95,6 +80,6 @@ export function cacheHitCost(ctx: RequestContext, usage: Usage, percent: number)
 /** Response headers that show what a request cost and what is left. */
 export function costHeaders(cost: Micros, settlement: Settlement | undefined): Record<string, string> {
   const h: Record<string, string> = { 'x-tollgate-cost': formatCredits(settlement ? settlement.charged : cost) };
-  if (settlement) h['x-tollgate-balance'] = formatCredits(settlement.balance);
+  if (settlement?.balance !== undefined) h['x-tollgate-balance'] = formatCredits(settlement.balance);
   return h;
 }

@@ -22,7 +22,7 @@ export async function replayIdempotent(gw: Gateway, ctx: RequestContext, ex: Exc
     requestId: ctx.id,
     stream: ctx.stream,
     runningTtlMs: gw.env.SHUTDOWN_DEADLINE_MS + 10 * 60_000,
-  });
+  }, () => gw.credits.settledUpToNow());
   if (claim.kind === 'claimed') {
     ctx.idempotency = { key, hash };
     return false;

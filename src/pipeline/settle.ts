@@ -6,16 +6,16 @@ import type { RequestContext } from './context.js';
 import { finishAdmissions } from './limits.js';
 
 /**
- * The settle step, and the only place a request is settled: charges `cost` against its hold,
- * releases the rest, writes the ledger entry, the request row and the Idempotency-Key outcome
- * (one transaction), exactly once per request — served, failed, cut or disconnected alike.
+ * The settle step, and the only place a request is settled: charges `cost` out of the lease its
+ * hold came from, gives the rest of the hold back to the lease, and writes the ledger entry, the
+ * request row and the Idempotency-Key outcome (one transaction), exactly once per request — served, failed, cut or disconnected alike.
  * Requests without an account (failed authentication) are not recorded.
  */
 export async function settle(gw: Gateway, ctx: RequestContext, cost: Micros, idempotency?: IdempotencyOutcome): Promise<Settlement | undefined> {
   if (ctx.settled || !ctx.principal) return undefined;
   ctx.settled = true;
   try {
-    const settlement = await gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency });
+    const settlement = await gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency, hold: ctx.hold?.amount });
     ctx.charged = settlement.charged;
     return settlement;
   } finally {

@@ -12,7 +12,10 @@ export interface Credits {
   account_id: string;
   account_name: string;
   balance: string;
-  /** Reserved by requests in flight. */
+  /**
+   * Reserved by requests in flight (those on other gateway instances are inside those instances'
+   * credit leases, which stay available to the account: they are handed back on demand).
+   */
   held: string;
   /** balance − held: what new requests can spend. */
   available: string;

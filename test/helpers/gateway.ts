@@ -24,6 +24,8 @@ export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_DEADLINE_MS: '2000',
     SEED_FILE: 'none',
+    // Idle leases go back quickly, so tests reach quiescence (nothing held) soon after their requests.
+    LEASE_IDLE_MS: '200',
     ...opts.env,
   });
   const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, opts.logTo ?? process.stderr) });

@@ -27,6 +27,8 @@ export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: str
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'info',
       SEED_FILE: 'none',
+      // Idle leases go back quickly, so tests reach quiescence (nothing held) soon after their requests.
+      LEASE_IDLE_MS: '200',
       INSTANCE_ID: opts.name ?? `gw-${Math.random().toString(36).slice(2, 8)}`,
       ...opts.env,
     },

@@ -4,7 +4,7 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js
 import { CHAT_MODELS, createUserWithKey, seedMockCatalogue } from '../helpers/catalogue.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
+import { expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/spawn.js';
 
 let db: TestDatabase;
@@ -24,7 +24,11 @@ beforeAll(async () => {
   ({ key, accountId } = await createUserWithKey(seeder, { credits: '0.004200' }));
   await seeder.close();
   // Each instance is registered as soon as it is up, so a failed start still stops the others.
-  await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}` }))));
+  // 600 requests at once on a shared two-core machine take seconds to get through: the wait for
+  // credit held by requests in flight is bounded well above that, so what it proves does not
+  // depend on the machine's speed (refusals once the funding is spent are immediate regardless).
+  const env = { CREDIT_WAIT_MS: '15000' };
+  await Promise.all([1, 2, 3].map(async (i) => instances.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, name: `gw-${i}`, env }))));
   instances.sort((a, b) => a.url.localeCompare(b.url));
 }, 240_000);
 
@@ -35,7 +39,7 @@ afterAll(async () => {
 });
 
 describe('credits under concurrency across three gateway processes', () => {
-  it('600 concurrent requests on one account funded for ~100: never below zero, every served request charged exactly once', async () => {
+  it('600 concurrent requests on one account funded for ~100: never below zero, every served request charged exactly once, ≥ 90% of the funding served', async () => {
     const body = JSON.stringify({ model: CHAT_MODELS.openai, max_tokens: 20, messages: [{ role: 'user', content: 'go [[reply:20]]' }] });
     const results = await Promise.all(
       Array.from({ length: 600 }, async (_, i) => {
@@ -52,12 +56,13 @@ describe('credits under concurrency across three gateway processes', () => {
     const refused = results.filter((r) => r.status === 402);
     expect(served.length + refused.length).toBe(600);
     expect(refused.every((r) => r.json.error?.code === 'insufficient_credits')).toBe(true);
-    // All 600 arrive at once, so holds (the worst case, about twice the actual cost here) limit
-    // how many run together; the rest are refused rather than overspending.
-    expect(served.length).toBeGreaterThanOrEqual(40);
-    expect(served.length).toBeLessThanOrEqual(100);
+    // All 600 arrive at once; holds (the worst case, about twice the actual cost here) limit how
+    // many run together, and the rest wait for their settlements (CREDIT_WAIT_MS) rather than
+    // being refused while the balance is only held: at least 90 of the 100 the funding pays for
+    // are served. The last ones may be clamped (cheaper), so a few more than 100 can fit.
+    expect(served.length).toBeGreaterThanOrEqual(90);
 
-    await eventually(async () => (await db.query('SELECT 1 FROM holds')).length === 0, 10_000, 'all holds settled');
+    await quiescent(db);
     const charges = await db.query<{ request_id: string; amount: string }>("SELECT request_id, amount::text FROM ledger WHERE kind = 'usage' AND account_id = $1", [accountId]);
     expect(new Set(charges.map((c) => c.request_id))).toEqual(new Set(served.map((r) => r.id)));
     expect(charges).toHaveLength(served.length);

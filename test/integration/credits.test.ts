@@ -7,7 +7,7 @@ import { CHAT_MODELS, createUserWithKey, EMBEDDING_MODELS, TEST_PRICE } from '..
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
-import { expectMoneyInvariants } from '../helpers/invariants.js';
+import { expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -33,7 +33,10 @@ async function user(credits: string, planId?: string) {
   return { ...u, client: new OpenAI({ apiKey: u.key, baseURL: `${gw.url}/v1`, maxRetries: 0 }) };
 }
 
+/** The account once nothing is held of it: every request settled and this gateway's idle lease given back. */
 async function accountRow(accountId: string) {
+  await gw.gw.credits.settledUpToNow();
+  await waitFor(async () => (await db.query('SELECT 1 FROM leases WHERE account_id = $1', [accountId])).length === 0, { what: `the lease on ${accountId} to be given back` });
   const [a] = await db.query<{ balance: string; held: string }>('SELECT balance::text, held::text FROM accounts WHERE id = $1', [accountId]);
   return a!;
 }
@@ -42,7 +45,9 @@ async function requestRow(id: string) {
   return waitFor(async () => (await db.query<Record<string, any>>('SELECT * FROM requests WHERE id = $1', [id]))[0], { what: `the request row of ${id}` });
 }
 
+/** The account's usage charges, once the settlements appended so far are written to Postgres. */
 async function usageCharges(accountId: string) {
+  await gw.gw.credits.settledUpToNow();
   return db.query('SELECT 1 FROM ledger WHERE account_id = $1 AND kind = $2', [accountId, 'usage']);
 }
 
@@ -172,6 +177,7 @@ describe('hold → settle', () => {
   });
 
   it('keeps the invariants', async () => {
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
@@ -227,7 +233,7 @@ describe('streams', () => {
   });
 
   it('keep the invariants', async () => {
-    await waitFor(async () => (await db.query('SELECT 1 FROM holds')).length === 0, { what: 'every hold to settle' });
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
   });
 });
@@ -336,7 +342,23 @@ describe('the sweeper', () => {
     expect(await accountRow(u.accountId)).toEqual({ balance: '1000000', held: '0' });
     expect(await db.query("SELECT status, error_code, instance_id, cost::text FROM requests WHERE id = 'req_dead'")).toEqual([{ status: 0, error_code: 'hold_expired', instance_id: 'dead-1', cost: '0' }]);
     expect(await gw.gw.credits.sweep()).toBe(0);
+    await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
+  });
+
+  it("releases a dead instance's expired lease, but only once its settlements in the stream are written", async () => {
+    const u = await user('1');
+    await db.query("INSERT INTO leases (account_id, instance_id, amount, expires_at) VALUES ($1, 'dead-2', 700, now() - interval '1 second')", [u.accountId]);
+    await db.query('UPDATE accounts SET held = held + 700 WHERE id = $1', [u.accountId]);
+    // The stream still holds a settlement of dead-2's (its lease must pay for it).
+    const unwritten = `${gw.gw.env.REDIS_KEY_PREFIX}{credits}:unwritten`;
+    await gw.redis!.hset(unwritten, 'dead-2', '1');
+    expect(await gw.gw.credits.sweep()).toBe(0);
+    expect(await db.query("SELECT amount::text FROM leases WHERE instance_id = 'dead-2'")).toEqual([{ amount: '700' }]);
+    await gw.redis!.hdel(unwritten, 'dead-2');
+    expect(await gw.gw.credits.sweep()).toBe(1);
+    expect(await accountRow(u.accountId)).toEqual({ balance: '1000000', held: '0' });
+    await expectMoneyInvariants(db);
   });
 });
 

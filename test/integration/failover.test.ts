@@ -7,7 +7,7 @@ import { addDeployment, CHAT_MODELS, createUserWithKey, type DeploymentOptions }
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
-import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
+import { eventually, expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -246,6 +246,7 @@ describe('fallbacks, breakers and key pools', () => {
     const err = await c2.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(err.status).toBe(502);
     expect(err.error).toMatchObject({ type: 'upstream_error', code: 'upstream_bad_gateway' });
+    await quiescent(db);
     const [a] = await db.query<{ balance: string; held: string }>('SELECT balance::text, held::text FROM accounts WHERE id = $1', [u.accountId]);
     expect(a).toEqual({ balance: '1000000', held: '0' });
     await expectMoneyInvariants(db, { noOpenHolds: true });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_MODELS, seedMockCatalogue } from '../helpers/catalogue.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { startTestGateway } from '../helpers/gateway.js';
-import { eventually, expectMoneyInvariants } from '../helpers/invariants.js';
+import { eventually, expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 
 let cluster: Cluster;
 const users: { key: string; accountId: string }[] = [];
@@ -49,7 +49,7 @@ describe('one account cannot break the others’ billing (three instances)', () 
       return rows[0]!.n === String(ids.length) && rows;
     }, 30_000, 'every good request charged');
     expect(charged).toEqual([{ n: '90' }]);
-    await eventually(async () => (await cluster.db.query('SELECT 1 FROM holds')).length === 0, 30_000, 'no hold left');
+    await quiescent(cluster.db, 30_000);
     await expectMoneyInvariants(cluster.db, { noOpenHolds: true });
   });
 });

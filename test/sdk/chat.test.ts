@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toMicrocredits, type TollgateChatCompletionChunk } from '../../src/sdk/index.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
+import { waitFor } from '../helpers/wait.js';
 import { CHAT_MODEL as model, EMBEDDING_MODEL, sdkUser } from './support.js';
 
 let gw: TestGateway;
@@ -106,7 +107,8 @@ describe('Idempotency-Key', () => {
     expect(first.tollgate.replayed).toBe(false);
     expect(again.tollgate).toMatchObject({ replayed: true, cost: '0.000015', balance: null, requestId: first.tollgate.requestId });
     expect(await tg.request(again.tollgate.requestId!)).toMatchObject({ id: first.tollgate.requestId });
-    expect(await tg.credits()).toMatchObject({ balance: '0.999985', held: '0.000000' });
+    // Nothing stays held once the gateway gives its idle lease on the account back.
+    expect(await waitFor(async () => { const c = await tg.credits(); return c.held === '0.000000' && c; }, { what: 'the lease to be given back' })).toMatchObject({ balance: '0.999985', held: '0.000000' });
     expect((await tg.usage()).totals).toMatchObject({ requests: 1, cost: '0.000015' });
   });
 

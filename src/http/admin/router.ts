@@ -12,12 +12,18 @@ import { userRoutes } from './users.js';
 
 /**
  * The admin REST API under /admin/api, behind the admin token. Every write is followed by a
- * config reload (catalogue edits) or a key-cache flush (users, keys).
+ * config reload (catalogue edits) or a key-cache flush (users, keys); every read first waits for
+ * the settlement stream (balances, ledgers and request logs include every answered request).
  */
 export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   const r = Router();
   r.use(adminAuth(adminTokenHash));
   r.use(express.json({ limit: '1mb' }));
+  // Reads are exact: settlements appended before the call are written first (bounded wait).
+  r.use((req, _res, next) => {
+    if (req.method !== 'GET') return next();
+    gw.credits.settledUpToNow().then(() => next(), next);
+  });
   const catalogueChanged = () => gw.config.reload();
   const keysChanged = async () => gw.auth.invalidateAll();
   r.use(providerRoutes(gw, catalogueChanged));

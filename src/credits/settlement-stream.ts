@@ -1,0 +1,197 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../observability/logger.js';
+import { isDataError } from '../store/db-errors.js';
+import type { Signer } from '../store/signer.js';
+import { micros } from './money.js';
+import type { LeasedSettlement, SettlementWriter } from './settlements.js';
+
+/**
+ * The durable settlement stream (Redis Streams). A request's settlement is appended before its
+ * response completes; settlers on every instance (one consumer group, one consumer per instance)
+ * write what they read to Postgres in batches (settle_leased applies each request once), then
+ * acknowledge and delete it. Entries a dead instance had read are claimed by the others once
+ * idle for claimIdleMs. A count per serving instance of its entries not yet written tells the
+ * sweeper whose leases must wait (a lease is released only after its settlements are written).
+ * Entries are sealed with a key Redis never sees; a forged one is dropped.
+ */
+
+const GROUP = 'settlers';
+
+// KEYS: stream, counts. ARGV: instance, request id, sealed settlement.
+const APPEND = `redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return 1`;
+
+// KEYS: stream, counts. ARGV: group, then (entry id, instance) pairs. An entry's count goes down
+// once, however many settlers wrote and acknowledged it.
+const ACK = `local n = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
+    if redis.call('HINCRBY', KEYS[2], ARGV[i + 1], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[i + 1]) end
+    n = n + 1
+  end
+  redis.call('XDEL', KEYS[1], ARGV[i])
+end
+return n`;
+
+type Entry = [id: string, fields: string[]];
+
+export interface SettlementStreamOptions {
+  instanceId: string;
+  prefix: string;
+  /** A read entry not acknowledged for this long (its settler died or failed) is claimed by another. */
+  claimIdleMs: number;
+  batch?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function encode(s: LeasedSettlement): string {
+  return JSON.stringify({ ...s, cost: s.cost.toString(), hold: s.hold?.toString() });
+}
+
+function decode(text: string): LeasedSettlement {
+  const o = JSON.parse(text) as Omit<LeasedSettlement, 'cost' | 'hold'> & { cost: string; hold?: string };
+  return { ...o, cost: micros(o.cost), hold: o.hold === undefined ? undefined : micros(o.hold) };
+}
+
+export class SettlementStream {
+  private readonly key: string;
+  private readonly counts: string;
+  private readonly reader: Redis;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly signer: Signer,
+    private readonly writer: SettlementWriter,
+    private readonly log: Logger,
+    private readonly opts: SettlementStreamOptions,
+  ) {
+    // One hash tag: the stream and its counts live in one Redis Cluster slot (one script touches both).
+    this.key = `${opts.prefix}{credits}:settlements`;
+    this.counts = `${opts.prefix}{credits}:unwritten`;
+    // Blocking reads get their own connection: the shared one fails any command after 1 s.
+    this.reader = redis.duplicate({ commandTimeout: 10_000 });
+    this.reader.on('error', () => undefined);
+  }
+
+  /** Appends a settlement; rejects when Redis cannot take it now (the caller writes it to Postgres itself). */
+  async append(s: LeasedSettlement): Promise<void> {
+    await this.redis.eval(APPEND, 2, this.key, this.counts, this.opts.instanceId, s.requestId, this.signer.seal(`settlement:${s.requestId}`, encode(s)));
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = this.ensureGroup()
+      .catch(() => undefined)
+      .then(() => this.run());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.reader.disconnect();
+  }
+
+  /** Instances with settlements not yet written to Postgres (their leases must not be released yet). */
+  async unwritten(): Promise<string[]> {
+    const all = await this.redis.hgetall(this.counts);
+    return Object.entries(all).filter(([, n]) => Number(n) > 0).map(([i]) => i);
+  }
+
+  /**
+   * Resolves once every settlement appended before the call is written to Postgres, or after
+   * waitMs, or at once when Redis cannot tell (reads that must be exact: balances, replays).
+   */
+  async written(waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    try {
+      const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1))[0];
+      if (!last) return;
+      while ((await this.redis.xrange(this.key, '-', last[0], 'COUNT', 1)).length > 0 && Date.now() < deadline) await sleep(5);
+    } catch {
+      // Redis is down: what it holds cannot be written now anyway.
+    }
+  }
+
+  private async run(): Promise<void> {
+    let lastClaim = 0;
+    let lastWarning = 0;
+    while (this.running) {
+      try {
+        if (Date.now() - lastClaim >= this.opts.claimIdleMs / 2) {
+          lastClaim = Date.now();
+          await this.claim();
+        }
+        const res = (await this.reader.xreadgroup('GROUP', GROUP, this.opts.instanceId, 'COUNT', this.opts.batch ?? 200, 'BLOCK', 250, 'STREAMS', this.key, '>')) as [string, Entry[]][] | null;
+        if (res?.[0]) await this.apply(res[0][1]);
+      } catch (err) {
+        const message = (err as Error).message ?? '';
+        if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
+        else {
+          if (Date.now() - lastWarning > 10_000) {
+            lastWarning = Date.now();
+            this.log.warn({ err: message }, 'settlement stream unavailable; retrying');
+          }
+          await sleep(250);
+        }
+      }
+    }
+  }
+
+  /** Starts from the stream's beginning: a group lost with Redis' data must still see entries appended since. */
+  private async ensureGroup(): Promise<void> {
+    try {
+      await this.reader.xgroup('CREATE', this.key, GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err as Error).message?.startsWith('BUSYGROUP')) throw err;
+    }
+  }
+
+  /** Takes over entries read but not acknowledged for claimIdleMs (a dead or failing settler's). */
+  private async claim(): Promise<void> {
+    let cursor = '0-0';
+    for (let round = 0; round < 10; round++) {
+      const [next, entries] = (await this.reader.xautoclaim(this.key, GROUP, this.opts.instanceId, this.opts.claimIdleMs, cursor, 'COUNT', this.opts.batch ?? 200)) as [string, Entry[]];
+      const live = entries.filter((e) => e && e[1]);
+      if (live.length) {
+        this.log.info({ claimed: live.length }, 'claimed unwritten settlements');
+        await this.apply(live);
+      }
+      if (next === '0-0') return;
+      cursor = next;
+    }
+  }
+
+  /** Writes a batch (one transaction when healthy; a bad entry is isolated), then acknowledges what is done. */
+  private async apply(entries: Entry[]): Promise<void> {
+    const done: string[] = [];
+    const writes: Promise<void>[] = [];
+    for (const [id, fields] of entries) {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      const instance = f.i ?? '';
+      const opened = this.signer.open(`settlement:${f.r ?? ''}`, f.d ?? '');
+      if (!opened.ok) {
+        this.log.error({ entry: id }, 'settlement entry failed its seal (written by someone without the key); dropped');
+        done.push(id, instance);
+        continue;
+      }
+      const s = decode(opened.value);
+      writes.push(
+        this.writer.write(s, 0).then(
+          () => void done.push(id, instance),
+          (err) => {
+            if (!isDataError(err)) return; // Postgres is unavailable: left pending, claimed again later.
+            this.log.error({ err: (err as Error).message, reqId: s.requestId }, 'settlement cannot be written; dropped');
+            done.push(id, instance);
+          },
+        ),
+      );
+    }
+    await Promise.all(writes);
+    if (done.length) await this.reader.eval(ACK, 2, this.key, this.counts, GROUP, ...done);
+  }
+}

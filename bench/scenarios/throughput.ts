@@ -2,6 +2,7 @@ import type { BenchEnv } from '../setup.js';
 import { fixedRate } from '../latency.js';
 import { runLoad } from '../load.js';
 import { cpuMs, measureCpu } from '../procs.js';
+import { LONE_RATE, LONE_SECONDS } from './baseline.js';
 
 const chatBody = (stream: boolean, words = 12) =>
   JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Benchmark request [[reply:${words}]]` }], max_tokens: 200, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
@@ -14,6 +15,10 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
   const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
   const cpuPerRequestMs = (cpuMs(env.gateway.pid) - cpu0) / Math.max(1, gateway.requests);
   if (process.env.BENCH_QUICK) return { direct, gateway, cpuPerRequestMs };
+  // A lone request: what the full pipeline adds when nothing else is running.
+  const loneDirect = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate: LONE_RATE, durationS: LONE_SECONDS });
+  const loneGateway = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate: LONE_RATE, durationS: LONE_SECONDS });
+  const lone = { direct: loneDirect, gateway: loneGateway, addedP50Ms: round3(loneGateway.p50 - loneDirect.p50) };
   // Open-loop latency at fixed rates up to the target, with where the machine's CPU went: on two
   // cores the gateway, Postgres, Redis, the mock and the load generator all compete.
   const sweep = [];
@@ -35,6 +40,7 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
     direct,
     gateway,
     cpuPerRequestMs: Math.round(cpuPerRequestMs * 1000) / 1000,
+    lone,
     sweep,
     at1000rps: sweep.at(-1)!,
   };

@@ -171,10 +171,10 @@ function whereTheTimeGoes(r: R): string[] {
     'Where the time goes: at full load the gateway itself uses ' +
       `${ns.cpuPerRequestMs} ms of CPU per request, so its one core tops out near ${ceiling.toLocaleString('en')} requests/s` +
       (pt ? ` (a bare pass-through uses ${pt.cpuPerRequestMs} ms)` : '') +
-      '. Every request also makes two Postgres round trips that cannot be skipped: the credit hold before the upstream call and the ' +
-      'settlement (ledger entry and request row, one transaction) before the answer is sent, so that an answer is never delivered ' +
-      `unpaid and carries the exact balance. At 1,000 requests/s these cost ${at1k.perRequestCpuMs.postgres} ms of Postgres CPU per request ` +
-      `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy), and the waits for them are most of the added latency. ` +
+      '. A request makes no Postgres round trip of its own: its hold comes from the escrow lease in memory and its settlement is ' +
+      'appended to the Redis settlement stream (one Redis round trip, plus the limits\' own); settlers write the stream to Postgres ' +
+      `in batches. At 1,000 requests/s that writing costs ${at1k.perRequestCpuMs.postgres} ms of Postgres CPU and Redis ${at1k.perRequestCpuMs.redis} ms per request ` +
+      `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy). `,
       'Profile: `npx tsx bench/profile.ts` (node --cpu-prof on the gateway, self time by package and function).',
     '',
   ];

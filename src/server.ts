@@ -159,7 +159,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
 
   if (redis) {
     const seal = new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate settlement seal v1');
-    gw.credits.useStream(new SettlementStream(redis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS }));
+    gw.credits.useStream(new SettlementStream(redis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS, lingerMs: env.SETTLEMENT_LINGER_MS }));
   }
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
   await sync.start();

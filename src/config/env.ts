@@ -51,6 +51,7 @@ export interface Env {
   LEASE_TARGET_MS: number;
   CREDIT_WAIT_MS: number;
   SETTLEMENT_CLAIM_IDLE_MS: number;
+  SETTLEMENT_LINGER_MS: number;
   SWEEP_INTERVAL_MS: number;
   IDEMPOTENCY_RETENTION_SECONDS: number;
   CREDIT_BATCHES_IN_FLIGHT: number;

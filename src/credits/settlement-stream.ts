@@ -41,6 +41,13 @@ export interface SettlementStreamOptions {
   prefix: string;
   /** A read entry not acknowledged for this long (its settler died or failed) is claimed by another. */
   claimIdleMs: number;
+  /**
+   * After a batch smaller than a quarter of `batch`, how long to let more settlements gather
+   * before reading again: one Postgres transaction per batch costs about as much for one entry as
+   * for dozens, so at moderate rates this cuts Postgres work per request several-fold. Entries are
+   * durable in Redis meanwhile; exact reads wait for them (written()).
+   */
+  lingerMs?: number;
   batch?: number;
 }
 
@@ -126,7 +133,12 @@ export class SettlementStream {
           await this.claim();
         }
         const res = (await this.reader.xreadgroup('GROUP', GROUP, this.opts.instanceId, 'COUNT', this.opts.batch ?? 200, 'BLOCK', 250, 'STREAMS', this.key, '>')) as [string, Entry[]][] | null;
-        if (res?.[0]) await this.apply(res[0][1]);
+        const entries = res?.[0]?.[1];
+        if (entries) {
+          await this.apply(entries);
+          const linger = this.opts.lingerMs ?? 0;
+          if (linger > 0 && entries.length < (this.opts.batch ?? 200) / 4 && this.running) await sleep(linger);
+        }
       } catch (err) {
         const message = (err as Error).message ?? '';
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);

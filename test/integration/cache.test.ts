@@ -6,6 +6,7 @@ import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import type { TestDatabase } from '../helpers/db.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
+import { eventually } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -211,6 +212,8 @@ describe('the cache meets Idempotency-Key', () => {
       expect(again.response.headers.get('x-tollgate-original-request-id')).toBe(firstId);
       expect(again.data).toEqual(first.data);
       // One request row, one charge: the repeat is neither a cache hit nor a request of its own.
+      // Request rows and charges are written by the settlers after the response: wait for the first one's.
+      await eventually(async () => (await db.query('SELECT 1 FROM ledger WHERE request_id = $1', [firstId])).length === 1);
       const rows = await db.query<{ id: string; cache_hit: boolean }>(`SELECT id, cache_hit FROM requests WHERE idempotency_key = $1 OR id = $2`, [idem['Idempotency-Key'], again.response.headers.get('x-request-id')]);
       expect(rows).toEqual([{ id: firstId, cache_hit: false }]);
       const charges = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ledger WHERE request_id IN ($1, $2)`, [firstId, again.response.headers.get('x-request-id')]);

@@ -163,7 +163,11 @@ describe('retries', () => {
     })().catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(text).toBe('w1 w2 w3 ');
-    const rows = await db.query<{ attempts: Attempt[]; cost: string }>('SELECT attempts, cost::text FROM requests WHERE model_alias = $1', [model]);
+    // The request row is written by the settlers, after the response: wait for it.
+    const rows = await eventually(async () => {
+      const r = await db.query<{ attempts: Attempt[]; cost: string }>('SELECT attempts, cost::text FROM requests WHERE model_alias = $1', [model]);
+      return r.length > 0 && r;
+    });
     expect(rows[0]!.attempts).toHaveLength(1);
     expect(BigInt(rows[0]!.cost)).toBeGreaterThan(0n);
   });

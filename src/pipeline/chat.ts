@@ -6,10 +6,10 @@ import { sendChat } from '../upstream/call.js';
 import { answerFromCache } from './cache.js';
 import { streamChat } from './chat-stream.js';
 import type { RequestContext } from './context.js';
-import { costHeaders, costOfRequest, servedBy } from './credits.js';
+import { costOfRequest, servedBy } from './credits.js';
 import type { ChatDialect } from './dialect.js';
 import type { Exchange } from './exchange.js';
-import type { Operation, Served } from './operation.js';
+import { jsonAnswer, type Operation, type Served } from './operation.js';
 import { callUpstream } from './upstream.js';
 
 /** Chat, spoken in `dialect`: streamed or not, cacheable, clamped to what the balance affords. */
@@ -49,9 +49,7 @@ async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dial
   const cost = costOfRequest(ctx, usage);
   const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   return {
-    cost,
-    stored: () => ({ status: 200, headers: { ...headers, ...costHeaders(cost, undefined) }, body, stream: false }),
-    respond: (s) => ex.send(200, { ...headers, ...costHeaders(cost, s) }, body, 'json'),
+    ...jsonAnswer(ex, headers, body, cost),
     cacheable: { response: resp, usage, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() },
   };
 }

@@ -4,9 +4,8 @@ import { ZERO } from '../credits/money.js';
 import { adapterFor } from '../providers/registry.js';
 import { resolveChatRoute } from '../routing/route.js';
 import { sendCountTokens } from '../upstream/call.js';
-import { costHeaders } from './credits.js';
 import type { CountTokensDialect } from './dialect.js';
-import type { Operation } from './operation.js';
+import { jsonAnswer, type Operation } from './operation.js';
 import { callUpstream } from './upstream.js';
 
 /** The gateway's own count of a prompt, for providers that cannot count one. */
@@ -38,11 +37,7 @@ export function countTokensOperation(dialect: CountTokensDialect): Operation<Cha
         inputTokens = served.value;
       } else inputTokens = await estimatePrompt(req);
       const body = dialect.response(inputTokens);
-      return {
-        cost: ZERO,
-        stored: () => ({ status: 200, headers: { ...ctx.responseHeaders, ...costHeaders(ZERO, undefined) }, body, stream: false }),
-        respond: (s) => ex.send(200, { ...ctx.responseHeaders, ...costHeaders(ZERO, s) }, body, 'json'),
-      };
+      return jsonAnswer(ex, ctx.responseHeaders, body, ZERO);
     },
     error: (err) => dialect.error(err),
   };

@@ -4,9 +4,9 @@ import { InvalidRequestError } from '../errors.js';
 import { adapterFor } from '../providers/registry.js';
 import { resolveEmbeddingsRoute } from '../routing/route.js';
 import { sendEmbeddings } from '../upstream/call.js';
-import { costHeaders, costOfRequest, servedBy } from './credits.js';
+import { costOfRequest, servedBy } from './credits.js';
 import type { EmbeddingsDialect } from './dialect.js';
-import type { Operation } from './operation.js';
+import { jsonAnswer, type Operation } from './operation.js';
 import { callUpstream } from './upstream.js';
 
 /** Tokens of the input can be no more than its bytes (or its token ids). */
@@ -43,11 +43,7 @@ export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<Embed
       const body = dialect.response(resp, req, target.model.upstreamModel);
       const cost = costOfRequest(ctx, ctx.usage);
       const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
-      return {
-        cost,
-        stored: () => ({ status: 200, headers: { ...headers, ...costHeaders(cost, undefined) }, body, stream: false }),
-        respond: (s) => ex.send(200, { ...headers, ...costHeaders(cost, s) }, body, 'json'),
-      };
+      return jsonAnswer(ex, headers, body, cost);
     },
     error: (err) => dialect.error(err),
   };

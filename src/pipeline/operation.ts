@@ -7,7 +7,7 @@ import type { Gateway } from '../gateway.js';
 import type { Micros } from '../credits/money.js';
 import type { Route } from '../routing/route.js';
 import type { RequestContext } from './context.js';
-import type { HoldNeeds } from './credits.js';
+import { costHeaders, type HoldNeeds } from './credits.js';
 import type { WireError } from './dialect.js';
 import type { Exchange } from './exchange.js';
 
@@ -56,4 +56,16 @@ export interface Operation<R> {
   serve(gw: Gateway, ctx: RequestContext, ex: Exchange, req: R, route: Route): Promise<Served>;
   /** How this ingress answers an error. */
   error(err: GatewayError): WireError;
+}
+
+/**
+ * A whole JSON answer costing `cost`: sent with its cost and balance once settled, and kept as
+ * sent (cost only: a balance would be stale by then) for Idempotency-Key repeats.
+ */
+export function jsonAnswer(ex: Exchange, headers: Record<string, string>, body: string, cost: Micros): Pick<Served, 'cost' | 'stored' | 'respond'> {
+  return {
+    cost,
+    stored: () => ({ status: 200, headers: { ...headers, ...costHeaders(cost, undefined) }, body, stream: false }),
+    respond: (s) => ex.send(200, { ...headers, ...costHeaders(cost, s) }, body, 'json'),
+  };
 }

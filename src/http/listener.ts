@@ -47,12 +47,8 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     if (method !== 'POST' || !GEMINI_PREFIXES.some((p) => path.startsWith(p))) return undefined;
     if (path.endsWith(':generateContent')) return geminiSse;
     if (!path.endsWith(':streamGenerateContent')) return undefined;
-    if (new URLSearchParams(query).get('alt') === 'sse') return geminiSse;
-    return (ctx, ex) => {
-      // Without alt=sse Gemini streams one JSON array.
-      ctx.responseHeaders['content-type'] = 'application/json; charset=utf-8';
-      return geminiArray(ctx, ex);
-    };
+    // Without alt=sse Gemini streams one JSON array.
+    return new URLSearchParams(query).get('alt') === 'sse' ? geminiSse : geminiArray;
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';

@@ -29,7 +29,8 @@ export async function answerFromCache(gw: Gateway, ctx: RequestContext, ex: Exch
   servedBy(gw, ctx, gw.config.current.models.get(hit.servedModel) ?? primary);
   const cost = cacheHitCost(ctx, hit.usage, gw.cache.hitChargePercent);
   await holdExact(gw, ctx, cost); //                                        402
-  const served = { 'x-tollgate-model': hit.servedModel, 'x-tollgate-provider': hit.provider };
+  const served: Record<string, string> = { 'x-tollgate-model': hit.servedModel, 'x-tollgate-provider': hit.provider };
+  if (chat.stream && dialect.streamContentType) served['content-type'] = dialect.streamContentType;
   const ident = dialect.identity(ctx.id, ctx.startedAt, hit.response.model);
   const render = (charged: bigint, balance: bigint | undefined) => {
     if (!chat.stream) return dialect.response(hit.response, hit.usage, ident, chat);

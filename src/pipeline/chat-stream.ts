@@ -60,7 +60,8 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
     peekFirst(await openChatStream(gw.transport, t, chat, ex.abort)),
   );
   servedBy(gw, ctx, target.model);
-  const served = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  const served: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  if (dialect.streamContentType) served['content-type'] = dialect.streamContentType;
   ex.open(200, { ...ctx.responseHeaders, ...served });
   const ident = dialect.identity(ctx.id, ctx.startedAt, target.model.upstreamModel);
 

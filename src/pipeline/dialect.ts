@@ -33,6 +33,8 @@ export interface WireError {
 export interface ChatDialect {
   /** The request log's name for the endpoint ("chat.completions"). */
   readonly endpoint: string;
+  /** The content type of a streamed answer, when it is not SSE (Gemini's JSON-array streams). */
+  readonly streamContentType?: string;
   /**
    * Wire body → canonical request (400 on anything malformed); `path` for formats that name the
    * model there, `headers` for formats whose headers shape the request (anthropic-beta).

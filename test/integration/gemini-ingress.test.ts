@@ -166,6 +166,23 @@ describe('Gemini ingress: keys, errors, billing and framing', () => {
     expect(items.at(-1)!).toMatchObject({ candidates: [{ finishReason: 'STOP' }], usageMetadata: { candidatesTokenCount: 2 } });
   });
 
+  it('replays a JSON-array stream for a repeated Idempotency-Key as a JSON array', async () => {
+    const headers = { 'content-type': 'application/json', 'x-goog-api-key': h.key, 'idempotency-key': `gemini-array-${Date.now()}` };
+    const first = await fetch(url('streamGenerateContent'), { method: 'POST', headers, body });
+    const firstText = await first.text();
+    // The first request's settlement (and so its stored answer) is written by the settlers.
+    const again = await waitFor(async () => {
+      const r = await fetch(url('streamGenerateContent'), { method: 'POST', headers, body });
+      return r.status === 200 ? r : (await r.arrayBuffer(), undefined);
+    }, { what: 'the replay' });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('content-type')).toMatch(/^application\/json/);
+    // Rebuilt from the stored answer: the same text, cut into pieces of its own.
+    const text = (items: Loose[]) => items.map((i) => i.candidates[0].content?.parts?.map((p: Loose) => p.text).join('') ?? '').join('');
+    const replayed = JSON.parse(await again.text()) as Loose[];
+    expect(text(replayed)).toBe(text(JSON.parse(firstText) as Loose[]));
+  });
+
   it('401, 402 and 404 in Google’s error shape, through both SDKs', async () => {
     const unauth = (await genai('tg_nope').models.generateContent({ model, contents: 'hi' }).catch((e) => e)) as ApiError;
     expect(unauth.status).toBe(401);

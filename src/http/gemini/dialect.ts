@@ -12,6 +12,7 @@ import { GeminiStreamEncoder, type Framing } from './stream.js';
 export function geminiDialect(framing: Framing): ChatDialect {
   return {
     endpoint: 'gemini.generateContent',
+    ...(framing.contentType ? { streamContentType: framing.contentType } : {}),
     parse: (body, path) => parseGenerateContent(body, path),
     identity: (requestId, startedAt, model) => ({ id: requestId, created: Math.floor(startedAt / 1000), model }),
     response: (resp, usage, ident) =>

@@ -9,6 +9,8 @@ import { finishOf, functionCallPart, renderUsageMetadata, responseEnvelope } fro
  * ask for), or as the elements of one JSON array written piece by piece (Gemini's default).
  */
 export interface Framing {
+  /** The content type of a stream so framed, when it is not SSE's. */
+  contentType?: string;
   first(json: string): string;
   next(json: string): string;
   /** After the last element; `any` says whether one was written. */
@@ -22,6 +24,7 @@ export const SSE_FRAMING: Framing = {
 };
 
 export const ARRAY_FRAMING: Framing = {
+  contentType: 'application/json; charset=utf-8',
   first: (json) => `[${json}`,
   next: (json) => `,\r\n${json}`,
   close: (any) => (any ? ']' : '[]'),

@@ -100,7 +100,7 @@ export function AccountPage({ id }: { id: string }) {
         <div className="stack-lg">
           <div className="stats">
             <Stat label="Balance" value={credits(a.balance)} hint="credits" />
-            <Stat label="Held" value={credits(a.held)} hint="reserved by requests in flight" />
+            <Stat label="Held" value={credits(a.held)} hint="reserved: requests in flight and gateway instances' credit leases" />
             <Stat label="Available" value={credits(a.available)} hint="balance − held" tone={Number(a.available) <= 0 ? 'danger' : undefined} />
           </div>
           <Ledger accountId={id} version={version} />

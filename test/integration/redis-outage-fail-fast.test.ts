@@ -3,6 +3,7 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { chatStatus } from '../helpers/requests.js';
 
 // With Redis down, a key the instance has not cached is looked up in Postgres at once: the
 // lookup must not wait for the Redis client's next reconnect attempt (a queued command is only
@@ -31,15 +32,7 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-async function chat(apiKey: string): Promise<number> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hello there gateway' }] }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const chat = (apiKey: string) => chatStatus(gw.url, apiKey);
 
 describe('a Redis outage on the hot path', () => {
   it('a key nobody cached is answered from Postgres before the Redis client next tries to reconnect', async () => {

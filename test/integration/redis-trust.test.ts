@@ -6,6 +6,7 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { chatStatus } from '../helpers/requests.js';
 
 // What someone who can write to Redis, but does not hold ENCRYPTION_KEY, can do to the gateway.
 // Two instances share one database and prefix: `leader` fans changes out, `follower` reads what
@@ -66,15 +67,7 @@ afterAll(async () => {
 
 const idOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
 
-async function chat(gw: TestGateway, apiKey: string): Promise<number> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hello there gateway' }] }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const chat = (g: TestGateway, apiKey: string) => chatStatus(g.url, apiKey);
 
 /** Polls until `done` holds (every 20 ms, up to `ms`); throws with `label` otherwise. */
 async function until(ms: number, done: () => boolean | Promise<boolean>, label: string): Promise<void> {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { isDataError } from '../store/db-errors.js';
 import type { Signer } from '../store/signer.js';
-import { micros } from './money.js';
+import { RedisScript } from '../store/redis-script.js';
+import { decodeSettlement, encodeSettlement } from './settlement-codec.js';
 import type { LeasedSettlement, SettlementWriter } from './settlements.js';
 
 /**
@@ -18,13 +19,13 @@ import type { LeasedSettlement, SettlementWriter } from './settlements.js';
 const GROUP = 'settlers';
 
 // KEYS: stream, counts. ARGV: instance, request id, sealed settlement.
-const APPEND = `redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
+const APPEND = new RedisScript(`redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-return 1`;
+return 1`);
 
 // KEYS: stream, counts. ARGV: group, then (entry id, instance) pairs. An entry's count goes down
 // once, however many settlers wrote and acknowledged it.
-const ACK = `local n = 0
+const ACK = new RedisScript(`local n = 0
 for i = 2, #ARGV, 2 do
   if redis.call('XACK', KEYS[1], ARGV[1], ARGV[i]) == 1 then
     if redis.call('HINCRBY', KEYS[2], ARGV[i + 1], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[i + 1]) end
@@ -32,7 +33,7 @@ for i = 2, #ARGV, 2 do
   end
   redis.call('XDEL', KEYS[1], ARGV[i])
 end
-return n`;
+return n`);
 
 type Entry = [id: string, fields: string[]];
 
@@ -52,15 +53,6 @@ export interface SettlementStreamOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function encode(s: LeasedSettlement): string {
-  return JSON.stringify({ ...s, cost: s.cost.toString(), hold: s.hold?.toString() });
-}
-
-function decode(text: string): LeasedSettlement {
-  const o = JSON.parse(text) as Omit<LeasedSettlement, 'cost' | 'hold'> & { cost: string; hold?: string };
-  return { ...o, cost: micros(o.cost), hold: o.hold === undefined ? undefined : micros(o.hold) };
-}
 
 export class SettlementStream {
   private readonly key: string;
@@ -86,7 +78,7 @@ export class SettlementStream {
 
   /** Appends a settlement; rejects when Redis cannot take it now (the caller writes it to Postgres itself). */
   async append(s: LeasedSettlement): Promise<void> {
-    await this.redis.eval(APPEND, 2, this.key, this.counts, this.opts.instanceId, s.requestId, this.signer.seal(`settlement:${s.requestId}`, encode(s)));
+    await APPEND.run(this.redis, [this.key, this.counts], [this.opts.instanceId, s.requestId, this.signer.seal(`settlement:${s.requestId}`, encodeSettlement(s))]);
   }
 
   start(): void {
@@ -191,7 +183,14 @@ export class SettlementStream {
         done.push(id, instance);
         continue;
       }
-      const s = decode(opened.value);
+      let s: LeasedSettlement;
+      try {
+        s = decodeSettlement(opened.value);
+      } catch (err) {
+        // Sealed by us, so written by another version of the gateway: left pending for an instance that reads it.
+        this.log.error({ entry: id, err: (err as Error).message }, 'settlement entry in an unknown format; left for another instance');
+        continue;
+      }
       writes.push(
         this.writer.write(s, 0).then(
           () => void done.push(id, instance),
@@ -204,6 +203,6 @@ export class SettlementStream {
       );
     }
     await Promise.all(writes);
-    if (done.length) await this.reader.eval(ACK, 2, this.key, this.counts, GROUP, ...done);
+    if (done.length) await ACK.run(this.reader, [this.key, this.counts], [GROUP, ...done]);
   }
 }

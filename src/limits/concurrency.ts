@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisScript } from '../store/redis-script.js';
 
 /**
  * Concurrent streams per user: a Redis sorted set of leases (request id → expiry), taken and
@@ -6,12 +7,12 @@ import type { Redis } from 'ioredis';
  * instance that died mid-stream) stop counting on their own. Falls back to process memory when
  * Redis is not ready.
  */
-const ACQUIRE = `
+const ACQUIRE = new RedisScript(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1`;
+return 1`);
 
 export class ConcurrencyLeases {
   private readonly local = new Map<string, Set<string>>();
@@ -27,7 +28,7 @@ export class ConcurrencyLeases {
     if (this.redis && this.redis.status === 'ready') {
       try {
         const now = Date.now();
-        const r = await this.redis.eval(ACQUIRE, 1, `${this.prefix}cc:${subject}`, String(now), String(now + this.leaseMs), String(limit), leaseId, String(this.leaseMs));
+        const r = await ACQUIRE.run(this.redis, [`${this.prefix}cc:${subject}`], [now, now + this.leaseMs, limit, leaseId, this.leaseMs]);
         return r === 1;
       } catch {
         /* fall through to the local count */

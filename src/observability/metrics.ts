@@ -27,7 +27,7 @@ export class Metrics {
   private readonly duration = new Histogram({ name: 'tollgate_request_duration_seconds', help: 'Whole request time as the client sees it', labelNames: ['endpoint', 'stream'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly overhead = new Histogram({ name: 'tollgate_gateway_overhead_seconds', help: 'Time the gateway adds: request time minus time waiting on the provider', labelNames: ['endpoint', 'stream'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
   private readonly upstream = new Histogram({ name: 'tollgate_upstream_duration_seconds', help: 'Time spent waiting on providers per request', labelNames: ['provider', 'model'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly attempts = new Counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts by provider and outcome status', labelNames: ['provider', 'status'], registers: [this.registry] });
+  private readonly attempts = new Counter({ name: 'tollgate_upstream_attempts_total', help: 'Upstream attempts by provider and outcome status', labelNames: ['provider', 'status'], registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'tollgate_tokens_total', help: 'Tokens by model and kind', labelNames: ['model', 'kind'], registers: [this.registry] });
   private readonly credits = new Counter({ name: 'tollgate_credits_charged_microcredits_total', help: 'Microcredits charged, by model', labelNames: ['model'], registers: [this.registry] });
   readonly cache = new Counter({ name: 'tollgate_cache_requests_total', help: 'Response cache lookups by model and result', labelNames: ['model', 'result'], registers: [this.registry] });
@@ -37,6 +37,7 @@ export class Metrics {
 
   private readonly children = new Map<string, { inc(): void }>();
   private readonly timers = new Map<string, { observe(v: number): void }>();
+  private readonly counters = new Map<string, { inc(n: number): void }>();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_' });
@@ -59,13 +60,22 @@ export class Metrics {
     if (r.upstreamSeconds !== undefined) this.child(this.timers, `u|${r.provider}|${r.model}`, () => this.upstream.labels(r.provider, r.model)).observe(r.upstreamSeconds);
     if (r.tokens) {
       const t = r.tokens;
-      if (t.prompt) this.tokens.labels(r.model, 'prompt').inc(t.prompt);
-      if (t.completion) this.tokens.labels(r.model, 'completion').inc(t.completion);
-      if (t.cached) this.tokens.labels(r.model, 'cached_prompt').inc(t.cached);
-      if (t.cacheWrite) this.tokens.labels(r.model, 'cache_write').inc(t.cacheWrite);
-      if (t.reasoning) this.tokens.labels(r.model, 'reasoning').inc(t.reasoning);
+      if (t.prompt) this.tokenCounter(r.model, 'prompt').inc(t.prompt);
+      if (t.completion) this.tokenCounter(r.model, 'completion').inc(t.completion);
+      if (t.cached) this.tokenCounter(r.model, 'cached_prompt').inc(t.cached);
+      if (t.cacheWrite) this.tokenCounter(r.model, 'cache_write').inc(t.cacheWrite);
+      if (t.reasoning) this.tokenCounter(r.model, 'reasoning').inc(t.reasoning);
     }
-    if (r.chargedMicros > 0n) this.credits.labels(r.model).inc(Number(r.chargedMicros));
+    if (r.chargedMicros > 0n) this.child(this.counters, `c|${r.model}`, () => this.credits.labels(r.model)).inc(Number(r.chargedMicros));
+  }
+
+  /** One upstream attempt and its outcome status. */
+  recordAttempt(provider: string, status: number): void {
+    this.child(this.children, `a|${provider}|${status}`, () => this.attempts.labels(provider, String(status))).inc();
+  }
+
+  private tokenCounter(model: string, kind: string): { inc(n: number): void } {
+    return this.child(this.counters, `t|${model}|${kind}`, () => this.tokens.labels(model, kind));
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

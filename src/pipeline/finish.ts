@@ -23,7 +23,7 @@ export function requestFinished(gw: Gateway, ctx: RequestContext, method: string
     chargedMicros: ctx.charged,
     cacheHit: ctx.cacheHit,
   });
-  for (const a of ctx.attempts) gw.metrics.attempts.labels(a.provider, String(a.status)).inc();
+  for (const a of ctx.attempts) gw.metrics.recordAttempt(a.provider, a.status);
   if (!gw.log.isLevelEnabled('info')) return;
   gw.log.info(
     {

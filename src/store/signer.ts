@@ -46,8 +46,11 @@ export class Signer {
     return { ok: true, value };
   }
 
-  /** NUL separates the fields: names and expiries never contain one, so no two inputs collide. */
+  /**
+   * NUL separates the fields: names and expiries never contain one, so no two inputs collide.
+   * One update of the joined text costs less than one per field.
+   */
   private tag(name: string, exp: string, value: string): string {
-    return createHmac('sha256', this.key).update(name).update('\0').update(exp).update('\0').update(value).digest('base64url');
+    return createHmac('sha256', this.key).update(`${name}\0${exp}\0${value}`).digest('base64url');
   }
 }

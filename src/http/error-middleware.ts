@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Gateway } from '../gateway.js';
+import type { WireError } from '../pipeline/dialect.js';
 import { GatewayError, InvalidRequestError, isInternal, NotFoundError, PayloadTooLargeError, toGatewayError } from '../errors.js';
 import { maybeContextOf } from './context.js';
 import { errorHeaders, httpStatusOf, openAIErrorBody } from './errors.js';
@@ -23,13 +24,15 @@ export function errorMiddleware(gw: Gateway) {
 
 /**
  * Renders an error of the express routes (and anything that escaped the pipeline) in the OpenAI
- * error shape, with the error's headers. Rendering only renders: the pipeline settles its own
- * requests before it answers.
+ * error shape, with the error's headers, or in `speak`'s wire format (an ingress's dialect, for
+ * what is refused before its pipeline starts). Rendering only renders: the pipeline settles its
+ * own requests before it answers.
  */
-export function renderError(gw: Gateway, err: unknown, res: ServerResponse): void {
+export function renderError(gw: Gateway, err: unknown, res: ServerResponse, speak?: (e: GatewayError) => WireError): void {
   const e = fromExpress(err) ?? toGatewayError(err);
   const ctx = maybeContextOf(res);
-  const status = httpStatusOf(e);
+  const wire = speak?.(e);
+  const status = wire?.status ?? httpStatusOf(e);
   if (ctx) {
     ctx.status = status;
     ctx.errorCode = e.code ?? e.kind;
@@ -39,7 +42,8 @@ export function renderError(gw: Gateway, err: unknown, res: ServerResponse): voi
     res.end();
     return;
   }
-  sendJsonText(res, status, JSON.stringify(openAIErrorBody(e)), ctx ? { ...ctx.responseHeaders, ...errorHeaders(e) } : errorHeaders(e));
+  const headers = wire ? (wire.headers ?? {}) : errorHeaders(e);
+  sendJsonText(res, status, wire ? wire.body : JSON.stringify(openAIErrorBody(e)), ctx ? { ...ctx.responseHeaders, ...headers } : headers);
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

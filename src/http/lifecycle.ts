@@ -5,18 +5,20 @@ import { requestFinished } from '../pipeline/finish.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { attachContext } from './context.js';
 import { renderError } from './error-middleware.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError, type GatewayError } from '../errors.js';
+import type { WireError } from '../pipeline/dialect.js';
 
 /**
  * The start of every API request, on the express routes and the hot routes alike: a request
  * context, the shutdown gate (a 503 once shutdown began), in-flight counting, and the end of
- * the request (limits released, one metrics record, one log line). Undefined when refused.
+ * the request (limits released, one metrics record, one log line). Undefined when refused (in
+ * `speak`'s wire format when given: the ingress's dialect).
  */
-export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse): RequestContext | undefined {
+export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse, speak?: (e: GatewayError) => WireError): RequestContext | undefined {
   const ctx = attachContext(req, res);
   if (gw.lifecycle.shuttingDown) {
     res.setHeader('connection', 'close');
-    void renderError(gw, new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1), res);
+    renderError(gw, new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1), res, speak);
     return undefined;
   }
   gw.lifecycle.inflight++;

@@ -17,10 +17,15 @@ import { geminiDialect } from './gemini/dialect.js';
 import { ARRAY_FRAMING, SSE_FRAMING } from './gemini/stream.js';
 import { openAIResponses } from './responses/dialect.js';
 
-type Serve = (ctx: RequestContext, ex: NodeExchange) => Promise<void>;
-const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/'];
 import { anthropicCountTokens } from './anthropic/count-tokens.js';
 import { anthropicMessages } from './anthropic/dialect.js';
+
+/** An ingress route: its pipeline, and how it speaks errors (also those refused before the pipeline). */
+interface Serve {
+  run(ctx: RequestContext, ex: NodeExchange): Promise<void>;
+  error: Operation<unknown>['error'];
+}
+const GEMINI_PREFIXES = ['/v1beta/models/', '/v1/models/'];
 
 /**
  * The server's request listener. The ingress routes — each an operation of the one pipeline in
@@ -29,10 +34,7 @@ import { anthropicMessages } from './anthropic/dialect.js';
  * express app.
  */
 export function createRequestListener(gw: Gateway, app: Express): RequestListener {
-  const through =
-    <R>(op: Operation<R>) =>
-    (ctx: RequestContext, ex: NodeExchange) =>
-      runPipeline(gw, ctx, ex, op);
+  const through = <R>(op: Operation<R>): Serve => ({ run: (ctx, ex) => runPipeline(gw, ctx, ex, op), error: (e) => op.error(e) });
   const ingresses = new Map<string, Serve>([
     ['POST /v1/chat/completions', through(chatOperation(openAIChat))],
     ['POST /v1/embeddings', through(embeddingsOperation(openAIEmbeddings))],
@@ -52,19 +54,19 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
   };
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
-    if (urlHasNul(url)) {
-      renderError(gw, new InvalidRequestError('The URL contains a NUL character (%00), which no path or parameter accepts.', { code: 'invalid_character' }), res);
-      return;
-    }
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const serve = ingresses.get(`${req.method} ${path}`) ?? patterned(req.method, path, q < 0 ? '' : url.slice(q + 1));
+    if (urlHasNul(url)) {
+      renderError(gw, new InvalidRequestError('The URL contains a NUL character (%00), which no path or parameter accepts.', { code: 'invalid_character' }), res, serve?.error);
+      return;
+    }
     if (!serve) {
       app(req, res);
       return;
     }
-    const ctx = beginRequest(gw, req, res);
+    const ctx = beginRequest(gw, req, res, serve.error);
     if (!ctx) return;
-    serve(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res));
+    serve.run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res, serve.error));
   };
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync, createWriteStream } from 'node:fs';
+import { readFileSync, createWriteStream } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 
 /** Whether `taskset` can pin processes to cores here. */
 export const canPin = (() => {
@@ -75,42 +76,50 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** CPU time of every process whose command is `comm` (e.g. "postgres"), in milliseconds. */
-function commCpuMs(comm: string): number {
-  let ms = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      ms += (Number(fields[11]) + Number(fields[12])) * 10;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return ms;
-}
-
 /**
  * Where the machine's CPU went while `fn` ran: how busy all cores were (percent of every core),
- * and the milliseconds used by the gateway, Postgres and Redis — to tell a slow gateway from a
- * saturated machine.
+ * and the milliseconds used by the gateway, by Postgres for the benchmark's database (its
+ * backends, and the server's own background processes: WAL writer, checkpointer…; not other
+ * databases' backends) and by the benchmark's own Redis — to tell a slow gateway from a
+ * saturated machine, whatever else runs on it.
  */
-export async function measureCpu<T>(gatewayPid: number, fn: () => Promise<T>): Promise<{ result: T; cpu: { machineBusyPercent: number; gatewayMs: number; postgresMs: number; redisMs: number } }> {
+export async function measureCpu<T>(
+  env: { gateway: { pid: number }; dbUrl: string; redisPid: number },
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpu: { machineBusyPercent: number; gatewayMs: number; postgresMs: number; redisMs: number } }> {
+  const pids0 = await postgresPids(env.dbUrl);
   const m0 = machineTicks();
-  const g0 = cpuMs(gatewayPid);
-  const p0 = commCpuMs('postgres');
-  const r0 = commCpuMs('redis-server');
+  const g0 = cpuMs(env.gateway.pid);
+  const p0 = new Map(pids0.map((p) => [p, tryCpuMs(p)]));
+  const r0 = cpuMs(env.redisPid);
   const result = await fn();
   const m1 = machineTicks();
+  const g1 = cpuMs(env.gateway.pid);
+  const r1 = cpuMs(env.redisPid);
+  let postgresMs = 0;
+  for (const p of new Set([...pids0, ...(await postgresPids(env.dbUrl))])) postgresMs += Math.max(0, tryCpuMs(p) - (p0.get(p) ?? 0));
   return {
     result,
-    cpu: {
-      machineBusyPercent: Math.round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total)),
-      gatewayMs: cpuMs(gatewayPid) - g0,
-      postgresMs: commCpuMs('postgres') - p0,
-      redisMs: commCpuMs('redis-server') - r0,
-    },
+    cpu: { machineBusyPercent: Math.round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total)), gatewayMs: g1 - g0, postgresMs, redisMs: r1 - r0 },
   };
+}
+
+/** Postgres processes working for this database, and the server's shared background processes. */
+async function postgresPids(dbUrl: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE (datname = current_database() OR datname IS NULL) AND pid <> pg_backend_pid()');
+    return rows.map((r) => r.pid);
+  } finally {
+    await c.end();
+  }
+}
+
+function tryCpuMs(pid: number): number {
+  try {
+    return cpuMs(pid);
+  } catch {
+    return 0; // ended meanwhile
+  }
 }

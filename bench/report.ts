@@ -62,7 +62,7 @@ export function writeReport(r: R): void {
       '',
       `Gateway CPU per request (user + system, at full load): ${ns.cpuPerRequestMs} ms.`,
       '',
-      'Latency at fixed rates (open loop, microsecond clock), and where the CPU went (whole machine, both cores):',
+      'Latency at fixed rates (open loop, microsecond clock), and where the CPU went (machine busy: both cores; Postgres: the benchmark database\'s backends and the server\'s background processes; Redis: the benchmark\'s own server, append-only file with fsync every second, as production runs it):',
       '',
       '| rate | direct p50 / p99 | gateway p50 / p99 | **added p50 / p99** | failed | machine busy | CPU per request: gateway / Postgres / Redis |',
       '| --- | --- | --- | --- | --- | --- | --- |',

@@ -1,11 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { projectPath } from '../src/paths.js';
 import { spawnNode, waitForHttp, type Proc } from './procs.js';
 
 export const PG_ADMIN = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const ENCRYPTION_KEY = 'YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktYmU=';
 export const GATEWAY_PORT = 18_080;
@@ -14,6 +16,9 @@ export const OUT = projectPath('bench', 'results');
 
 export interface BenchEnv {
   dbUrl: string;
+  /** The benchmark's own Redis (its CPU is the gateway's alone). */
+  redisUrl: string;
+  redisPid: number;
   gateway: Proc;
   mock: Proc;
   gatewayUrl: string;
@@ -33,6 +38,46 @@ async function freshDatabase(name: string): Promise<string> {
   return u.toString();
 }
 
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * A Redis of the benchmark's own, configured as production runs it for the settlement stream
+ * (append-only file, fsync every second), so its CPU is the gateway's alone.
+ */
+async function startRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('the benchmark Redis did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function admin(url: string, path: string, body: unknown): Promise<any> {
   const res = await fetch(`${url}/admin/api${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
@@ -40,7 +85,7 @@ async function admin(url: string, path: string, body: unknown): Promise<any> {
 }
 
 /**
- * Real Postgres and Redis, the mock upstream on core 1, the built gateway on core 0 (full
+ * Real Postgres and a Redis of its own, the mock upstream on core 1, the built gateway on core 0 (full
  * pipeline, JSON logs written to a file), one provider and model pointing at the mock, and a
  * user with plenty of credits.
  */
@@ -49,6 +94,7 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
   execFileSync('bash', [projectPath('scripts', 'ensure-services.sh')], { stdio: 'inherit' });
   execFileSync(process.execPath, [projectPath('node_modules', 'typescript', 'bin', 'tsc'), '-p', projectPath('tsconfig.build.json')], { stdio: 'inherit' });
   const dbUrl = await freshDatabase('tollgate_bench');
+  const redis = await startRedis();
   const mock = spawnNode(['--import', 'tsx', projectPath('test', 'mock-upstream', 'cli.ts')], {
     core: 1,
     env: { ...process.env, MOCK_PORT: String(MOCK_PORT), MOCK_RECORD_LIMIT: '0' },
@@ -64,7 +110,7 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
       HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       DATABASE_POOL_SIZE: '20',
-      REDIS_URL: REDIS,
+      REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
       ADMIN_TOKEN,
       ENCRYPTION_KEY,
@@ -89,9 +135,12 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
     gatewayUrl,
     mockUrl,
     key,
+    redisUrl: redis.url,
+    redisPid: redis.pid,
     stop: async () => {
       await gateway.stop();
       await mock.stop();
+      await redis.stop();
     },
   };
 }

@@ -12,7 +12,7 @@ import { PgDb } from '../../src/store/pg.js';
 import { RedisStore } from '../../src/store/shared.js';
 import { SecretBox } from '../../src/store/secrets.js';
 import { percentile } from '../latency.js';
-import { ENCRYPTION_KEY, REDIS, type BenchEnv } from '../setup.js';
+import { ENCRYPTION_KEY, type BenchEnv } from '../setup.js';
 
 const us = (ms: number) => Math.round(ms * 1000);
 
@@ -24,7 +24,7 @@ const us = (ms: number) => Math.round(ms * 1000);
  */
 export async function admissionBench(env: BenchEnv, durationS: number) {
   const db = new PgDb({ connectionString: env.dbUrl, poolSize: 2 });
-  const redis = new Redis(REDIS, { enableAutoPipelining: false });
+  const redis = new Redis(env.redisUrl, { enableAutoPipelining: false });
   const catalogue = await loadCatalogue(db, new SecretBox(ENCRYPTION_KEY));
   const auth = new Authenticator(db, new RedisStore(redis, 'bench-admission:', () => undefined));
   const limits = new Limits(new LimiterSet(redis, 'bench-admission:', 1), new ConcurrencyLeases(redis, 'bench-admission:', 60_000), new Metrics({ defaultMetrics: false }), pino({ level: 'silent' }), {});

@@ -24,7 +24,7 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
   const sweep = [];
   for (const rate of [250, 500, 1000]) {
     const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
-    const { result: gw, cpu } = await measureCpu(env.gateway.pid, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
+    const { result: gw, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
     const n = Math.max(1, gw.ok + gw.failed);
     sweep.push({
       rate,
@@ -62,7 +62,7 @@ export async function streaming(env: BenchEnv, durationS: number) {
   const rate = 100;
   const at = async (w: number) => {
     const d = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(true, w), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
-    const { result: g, cpu } = await measureCpu(env.gateway.pid, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body: gatewayBody(w), headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
+    const { result: g, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body: gatewayBody(w), headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
     return { chunks: w + 3, direct: d, gateway: g, addedP50Ms: round3(g.p50 - d.p50), gatewayCpuPerStreamMs: round3(cpu.gatewayMs / Math.max(1, g.ok + g.failed)) };
   };
   const short = await at(10);

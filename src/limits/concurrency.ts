@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 /**
  * Concurrent streams per user: a Redis sorted set of leases (request id → expiry), taken and
@@ -17,7 +17,7 @@ export class ConcurrencyLeases {
   private readonly local = new Map<string, Set<string>>();
 
   constructor(
-    private readonly redis: Redis | undefined,
+    private readonly redis: RedisClient | undefined,
     private readonly prefix: string,
     private readonly leaseMs: number,
   ) {}

@@ -70,12 +70,17 @@ export function createRedis(url: string, onError: (err: Error) => void): RedisCl
       : new Cluster(target.nodes as ClusterNode[], {
           enableAutoPipelining: true,
           enableOfflineQueue: false,
+          // A command meeting a lost node or CLUSTERDOWN fails at once, as on one server; by
+          // default it would be retried for up to 16 × 100 ms. Redirections (MOVED, ASK) still apply.
+          retryDelayOnFailover: 0,
+          retryDelayOnClusterDown: 0,
           clusterRetryStrategy: backoff,
           slotsRefreshTimeout: 2_000,
           // With TLS, nodes are reached by the names they announce, so certificates are checked against them.
           ...(target.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
           redisOptions: { ...perNode, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
         });
+  if (redis instanceof Cluster) connectNodesEagerly(redis);
   let lastLogged = 0;
   redis.on('error', (err: Error) => {
     // An outage emits an error per reconnect attempt; log at most once every 10 s.
@@ -104,11 +109,25 @@ export function duplicateRedis(redis: RedisClient, overrides: ConnectionOverride
   if (!redis.isCluster) return (redis as Redis).duplicate(overrides);
   const cluster = redis as Cluster;
   const { enableAutoPipelining, enableOfflineQueue, ...perNode } = overrides;
-  return cluster.duplicate([], {
-    ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
-    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-    redisOptions: { ...cluster.options.redisOptions, ...perNode },
+  return connectNodesEagerly(
+    cluster.duplicate([], {
+      ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
+      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      redisOptions: { ...cluster.options.redisOptions, ...perNode },
+    }),
+  );
+}
+
+/**
+ * A cluster client connects to a node on its first command, and without an offline queue a
+ * command arriving while that connection is still being made would be refused: connect to each
+ * node as soon as the client learns of it.
+ */
+function connectNodesEagerly(cluster: Cluster): Cluster {
+  cluster.on('+node', (node: Redis) => {
+    if (node.status === 'wait') node.connect().catch(() => undefined);
   });
+  return cluster;
 }
 
 /**

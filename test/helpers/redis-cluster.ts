@@ -14,6 +14,10 @@ export interface OwnRedisCluster {
   /** REDIS_URL of the cluster: `redis-cluster://127.0.0.1:<port>,…`. */
   url: string;
   ports: number[];
+  /** SIGKILL one node (a crash); its slots are unserved until it is started again. */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again on its port; it rejoins with its slots (its data is gone). */
+  start(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,16 +55,17 @@ function startNode(dir: string, port: number, busPort: number): Promise<ChildPro
  */
 export async function ownRedisCluster(): Promise<OwnRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-redis-cluster-'));
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
+  const busPorts = new Map<number, number>();
   const ports: number[] = [];
+  const kill = async (port: number) => {
+    const c = children.get(port);
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    c.kill('SIGKILL');
+    await once(c, 'exit');
+  };
   const stop = async () => {
-    await Promise.all(
-      children.map(async (c) => {
-        if (c.exitCode !== null || c.signalCode !== null) return;
-        c.kill('SIGKILL');
-        await once(c, 'exit');
-      }),
-    );
+    await Promise.all([...children.keys()].map(kill));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -70,7 +75,8 @@ export async function ownRedisCluster(): Promise<OwnRedisCluster> {
       const bus = await freePort([...taken, port]);
       taken.push(port, bus);
       ports.push(port);
-      children.push(await startNode(dir, port, bus));
+      busPorts.set(port, bus);
+      children.set(port, await startNode(dir, port, bus));
     }
     const nodes = ports.map((p) => `127.0.0.1:${p}`);
     await run('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
@@ -79,7 +85,10 @@ export async function ownRedisCluster(): Promise<OwnRedisCluster> {
         what: `cluster_state:ok on node ${port}`,
       });
     }
-    return { url: `redis-cluster://${nodes.join(',')}`, ports, stop };
+    const start = async (port: number) => {
+      children.set(port, await startNode(dir, port, busPorts.get(port)!));
+    };
+    return { url: `redis-cluster://${nodes.join(',')}`, ports, kill, start, stop };
   } catch (err) {
     await stop();
     throw err;

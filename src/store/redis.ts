@@ -35,10 +35,11 @@ export function parseRedisUrl(url: string): RedisTarget {
     if (path !== '/' && path !== '/0') throw new RedisUrlError('a Redis Cluster has only database 0; leave the path out of a redis-cluster:// URL');
     rest = rest.slice(0, slash);
   }
-  const nodes = rest.split(',').map((hostPort) => {
+  const nodes = rest.split(',').map((hostPort, i) => {
     const hp = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(hostPort.trim());
     const port = Number(hp?.[2] ?? 6379);
-    if (!hp || port < 1 || port > 65535) throw new RedisUrlError(`'${hostPort}' is not host:port in a redis-cluster:// URL`);
+    // Not echoed: a malformed URL may carry a password where a node was expected.
+    if (!hp || port < 1 || port > 65535) throw new RedisUrlError(`node ${i + 1} of the redis-cluster:// URL is not host or host:port`);
     return { host: hp[1]!.replace(/^\[|\]$/g, ''), port };
   });
   const colon = credentials.indexOf(':');
@@ -106,14 +107,13 @@ export interface ConnectionOverrides {
  * per-command settings per node.
  */
 export function duplicateRedis(redis: RedisClient, overrides: ConnectionOverrides): RedisClient {
-  if (!redis.isCluster) return (redis as Redis).duplicate(overrides);
-  const cluster = redis as Cluster;
+  if (!(redis instanceof Cluster)) return redis.duplicate(overrides);
   const { enableAutoPipelining, enableOfflineQueue, ...perNode } = overrides;
   return connectNodesEagerly(
-    cluster.duplicate([], {
+    redis.duplicate([], {
       ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
       ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
-      redisOptions: { ...cluster.options.redisOptions, ...perNode },
+      redisOptions: { ...redis.options.redisOptions, ...perNode },
     }),
   );
 }

@@ -32,7 +32,7 @@ describe('REDIS_URL', () => {
   });
 
   it('a bad cluster URL stops the start with one line naming REDIS_URL, never its credentials', () => {
-    const bad = ['redis-cluster://:hunter2@n1:7000/3', 'redis-cluster://:hunter2@n1:7000,,n2:7001', 'redis-cluster://:hunter2@n1:99999', 'redis-cluster://'];
+    const bad = ['redis-cluster://:hunter2@n1:7000/3', 'redis-cluster://:hunter2@n1:7000,,n2:7001', 'redis-cluster://:hunter2@n1:99999', 'redis-cluster://', 'redis-cluster://app:hunter2,n1:7000'];
     for (const url of bad) {
       let message = '';
       try {

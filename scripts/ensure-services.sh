@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the real Postgres (127.0.0.1:5432, trust auth, database "test") and Redis
 # (127.0.0.1:6379) the tests use are running, and that the headless Chromium the admin panel's
-# end-to-end tests drive is at /usr/bin/chromium, and that curl and jq (the README walkthrough's
-# test) are there; installs them from Debian packages when missing.
+# end-to-end tests drive is at /usr/bin/chromium, that curl and jq (the README walkthrough's
+# test) are there, and that pgbouncer and redis-cli are installed (the scale-out test starts its
+# own PgBouncer and Redis Cluster); installs them from Debian packages when missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -57,6 +58,17 @@ for tool in curl jq; do
     apt_install "$tool"
   fi
 done
+
+# The scale-out test runs its own PgBouncer (transaction pooling) and a three-node Redis Cluster
+# (built with redis-cli, which comes with redis-server in Debian's redis-tools).
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "ensure-services: installing pgbouncer" >&2
+  apt_install pgbouncer
+fi
+if ! command -v redis-cli >/dev/null 2>&1; then
+  echo "ensure-services: installing redis-tools" >&2
+  apt_install redis-tools
+fi
 
 # The admin panel's browser tests (test/e2e) drive Debian's Chromium through playwright-core.
 if [ ! -x /usr/bin/chromium ]; then

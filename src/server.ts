@@ -4,7 +4,6 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { createRequestListener } from './http/listener.js';
 import { onClientError } from './http/client-errors.js';
@@ -27,7 +26,7 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { PgDb } from './store/pg.js';
 import { PgliteDb } from './store/pglite.js';
-import { createRedis, redisReady } from './store/redis.js';
+import { createRedis, duplicateRedis, redisReady, type RedisClient } from './store/redis.js';
 import { SignedStore, warnOncePerKind } from './store/signed-store.js';
 import { Signer } from './store/signer.js';
 import { SecretBox, sha256 } from './store/secrets.js';
@@ -43,7 +42,7 @@ export interface RunningGateway {
   gw: Gateway;
   server: Server;
   url: string;
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   /** Stops accepting, waits for in-flight work (up to the deadline), closes everything. */
   shutdown(): Promise<void>;
 }
@@ -60,7 +59,7 @@ function dataDirSecret(dir: string, file: string, make: () => string): { value: 
 
 async function openDatabase(env: Env, log: Logger): Promise<Db> {
   if (env.DATABASE_URL) {
-    return new PgDb({ connectionString: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, onError: (err) => log.warn({ err: err.message }, 'postgres connection error') });
+    return new PgDb({ connectionString: env.DATABASE_URL, listenConnectionString: env.DATABASE_DIRECT_URL, poolSize: env.DATABASE_POOL_SIZE, onError: (err) => log.warn({ err: err.message }, 'postgres connection error') });
   }
   return PgliteDb.open(join(env.DATA_DIR, 'pgdata'));
 }
@@ -106,7 +105,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const metrics = new Metrics();
   // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
   // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
-  const limitsRedis = redis?.duplicate({ enableAutoPipelining: false });
+  const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
   limitsRedis?.on('error', () => undefined);
   const limits = new Limits(
     new LimiterSet(limitsRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
@@ -123,8 +122,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     limits,
     cache: new ResponseCache(
       redis
-        ? new RedisCacheStore(redis, env.REDIS_KEY_PREFIX, env.CACHE_MAX_ENTRIES, new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate cache seal v1'), (name) =>
-            warnForged('value', name.slice(0, name.lastIndexOf(':') + 1) + '*'),
+        ? new RedisCacheStore(redis, env.REDIS_KEY_PREFIX, env.CACHE_MAX_ENTRIES, new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate cache seal v1'), () =>
+            warnForged('value', `${env.REDIS_KEY_PREFIX}cache:*`),
           )
         : new MemoryCacheStore(env.CACHE_MEMORY_BYTES),
       { defaultTtlSeconds: env.CACHE_TTL_SECONDS, maxEntryBytes: env.CACHE_MAX_ENTRY_BYTES, scope: env.CACHE_SCOPE, hitChargePercent: env.CACHE_HIT_CHARGE_PERCENT },

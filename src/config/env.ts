@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { readProjectJson } from '../paths.js';
+import { parseRedisUrl, RedisUrlError } from '../store/redis.js';
 
 const schema = readProjectJson<EnvSchema>('config-schema', 'env.schema.json');
 
@@ -11,6 +12,7 @@ export interface Env {
   PORT: number;
   HOST: string;
   DATABASE_URL?: string;
+  DATABASE_DIRECT_URL?: string;
   DATABASE_POOL_SIZE: number;
   REDIS_URL?: string;
   REDIS_KEY_PREFIX: string;
@@ -84,6 +86,14 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, opts: { serving
     throw new EnvError(variable, `Invalid environment variable ${variable}: ${err?.message ?? 'invalid'}${shown}`);
   }
   const env = picked as unknown as Env;
+  if (env.REDIS_URL) {
+    try {
+      parseRedisUrl(env.REDIS_URL);
+    } catch (err) {
+      if (err instanceof RedisUrlError) throw new EnvError('REDIS_URL', `Invalid environment variable REDIS_URL: ${err.message}`);
+      throw err;
+    }
+  }
   // Secrets the server needs; tools that only touch the schema (npm run migrate) do without.
   if (opts.serving === false) return env;
   if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {

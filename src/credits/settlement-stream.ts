@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.js';
 import { isDataError } from '../store/db-errors.js';
+import { duplicateRedis, type RedisClient } from '../store/redis.js';
 import type { Signer } from '../store/signer.js';
 import { RedisScript } from '../store/redis-script.js';
 import { decodeSettlement, encodeSettlement } from './settlement-codec.js';
@@ -57,12 +57,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class SettlementStream {
   private readonly key: string;
   private readonly counts: string;
-  private readonly reader: Redis;
+  private readonly reader: RedisClient;
   private running = false;
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly signer: Signer,
     private readonly writer: SettlementWriter,
     private readonly log: Logger,
@@ -72,7 +72,7 @@ export class SettlementStream {
     this.key = `${opts.prefix}{credits}:settlements`;
     this.counts = `${opts.prefix}{credits}:unwritten`;
     // Blocking reads get their own connection: the shared one fails any command after 1 s.
-    this.reader = redis.duplicate({ commandTimeout: 10_000 });
+    this.reader = duplicateRedis(redis, { commandTimeout: 10_000 });
     this.reader.on('error', () => undefined);
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { RedisScript } from '../store/redis-script.js';
 
 /**
@@ -18,7 +18,7 @@ export class ConcurrencyLeases {
   private readonly local = new Map<string, Set<string>>();
 
   constructor(
-    private readonly redis: Redis | undefined,
+    private readonly redis: RedisClient | undefined,
     private readonly prefix: string,
     private readonly leaseMs: number,
   ) {}

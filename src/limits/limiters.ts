@@ -1,5 +1,5 @@
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 /**
  * rate-limiter-flexible limiters, one per (kind, points) — plans change at run time, so they
@@ -11,7 +11,7 @@ export class LimiterSet {
   private readonly made = new Map<string, RateLimiterAbstract>();
 
   constructor(
-    private readonly redis: Redis | undefined,
+    private readonly redis: RedisClient | undefined,
     private readonly prefix: string,
     private readonly insuranceDivisor: number,
   ) {}

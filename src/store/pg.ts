@@ -6,11 +6,23 @@ pg.types.setTypeParser(20, (v: string) => v);
 
 export interface PgDbOptions {
   connectionString: string;
+  /**
+   * Where the LISTEN connection goes (default: connectionString). A LISTEN is session state: through
+   * a PgBouncer in transaction pooling mode it would land on whichever server connection the pool
+   * lends and its notifications would be lost, so it needs a direct connection to Postgres.
+   */
+  listenConnectionString?: string;
   poolSize: number;
   applicationName?: string;
   onError?: (err: Error) => void;
 }
 
+/**
+ * Postgres through a pool of connections, which may be a PgBouncer in transaction pooling mode:
+ * nothing here keeps session state on a pooled connection (no session SET, no session advisory
+ * lock, no named prepared statement; a transaction runs on one connection from BEGIN to COMMIT).
+ * Only LISTEN needs a session, and it has its own connection.
+ */
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
@@ -93,7 +105,7 @@ export class PgDb implements Db {
 
   private async ensureListenClient(): Promise<pg.Client> {
     if (this.listenClient) return this.listenClient;
-    const client = new pg.Client({ connectionString: this.opts.connectionString, application_name: 'tollgate-listen' });
+    const client = new pg.Client({ connectionString: this.opts.listenConnectionString ?? this.opts.connectionString, application_name: 'tollgate-listen' });
     client.on('notification', (msg) => {
       const set = this.listeners.get(msg.channel);
       if (set) for (const fn of set) fn(msg.payload ?? '');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from './redis.js';
 
 /**
  * State shared by gateway instances: Redis in production, process memory in the embedded
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 export interface SharedStore {
   readonly kind: 'redis' | 'memory';
   /** The Redis client, for libraries that want it (rate limiters); undefined in memory mode. */
-  readonly redis: Redis | undefined;
+  readonly redis: RedisClient | undefined;
   readonly prefix: string;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
@@ -30,11 +30,11 @@ const SUBSCRIBE_WAIT_MS = 2_000;
 
 export class RedisStore implements SharedStore {
   readonly kind = 'redis' as const;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly prefix: string,
     private readonly onError: (err: Error) => void,
   ) {}
@@ -63,7 +63,7 @@ export class RedisStore implements SharedStore {
    */
   async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
     if (!this.subscriber) {
-      this.subscriber = this.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
+      this.subscriber = duplicateRedis(this.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true, commandTimeout: undefined });
       this.subscriber.on('error', (err) => this.onError(err));
       this.subscriber.on('message', (ch: string, msg: string) => {
         for (const h of this.handlers.get(ch) ?? []) h(msg);

@@ -13,8 +13,15 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  env?: Record<string, string>;
+  redisUrl?: string;
+  /** How the gateways reach the test database (e.g. through a PgBouncer), and the variables that go with it. */
+  database?: (db: TestDatabase) => { url: string; env?: Record<string, string> };
+}
+
 /** N gateway processes on one database and one Redis prefix, plus a mock upstream. */
-export async function startCluster(n: number, opts: { env?: Record<string, string>; redisUrl?: string } = {}): Promise<Cluster> {
+export async function startCluster(n: number, opts: ClusterOptions = {}): Promise<Cluster> {
   const db = await createTestDatabase();
   const mock = await startMockUpstream();
   const prefix = `tgtest:${randomBytes(4).toString('hex')}:`;
@@ -24,10 +31,11 @@ export async function startCluster(n: number, opts: { env?: Record<string, strin
     await mock.close();
     await db.drop();
   };
+  const via = opts.database?.(db) ?? { url: db.url };
   try {
     await Promise.all(
       Array.from({ length: n }, async (_, i) => {
-        nodes.push(await spawnGateway({ databaseUrl: db.url, redisPrefix: prefix, redisUrl: opts.redisUrl, name: `node-${i + 1}`, env: opts.env }));
+        nodes.push(await spawnGateway({ databaseUrl: via.url, redisPrefix: prefix, redisUrl: opts.redisUrl, name: `node-${i + 1}`, env: { ...via.env, ...opts.env } }));
       }),
     );
   } catch (err) {

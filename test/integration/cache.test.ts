@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { CacheLayout } from '../../src/cache/store.js';
 import { creditsToMicros } from '../../src/credits/money.js';
 import type { MockUpstream } from '../mock-upstream/server.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
@@ -33,13 +34,19 @@ async function ask(content: string, extra: Record<string, unknown> = {}, headers
  * holding the answer `id` is in the gateway's Redis (a test expecting a HIT waits for this first).
  */
 async function cached(id: string, g: TestGateway = gw): Promise<void> {
+  await waitFor(async () => (await cacheEntries(g)).some(([, v]) => v?.includes(`"${id}"`)), { what: `the cached answer ${id}` });
+}
+
+/** Every entry in the gateway's Redis cache, as [key, sealed value], read through the cache's index shards. */
+async function cacheEntries(g: TestGateway): Promise<[string, string | null][]> {
   const redis = g.redis!;
-  const index = `${g.gw.env.REDIS_KEY_PREFIX}cache-index`;
-  await waitFor(async () => {
+  const entries: [string, string | null][] = [];
+  for (const index of new CacheLayout(g.gw.env.REDIS_KEY_PREFIX, g.gw.env.CACHE_MAX_ENTRIES).indexes()) {
     const keys = await redis.zrange(index, 0, -1);
     const values = keys.length > 0 ? await redis.mget(...keys) : [];
-    return values.some((v) => v?.includes(`"${id}"`));
-  }, { what: `the cached answer ${id}` });
+    keys.forEach((k, i) => entries.push([k, values[i] ?? null]));
+  }
+  return entries;
 }
 
 /**
@@ -237,13 +244,10 @@ describe('the cache does not trust Redis', () => {
     const p = fresh('tamper with me');
     const a = await ask(p);
     await cached(a.data.id);
-    const redis = gw.redis!;
-    const keys = await redis.zrange(`${gw.gw.env.REDIS_KEY_PREFIX}cache-index`, 0, -1);
-    const values = await redis.mget(...keys);
-    const i = values.findIndex((v) => v?.includes(`"${a.data.id}"`));
+    const [name, value] = (await cacheEntries(gw)).find(([, v]) => v?.includes(`"${a.data.id}"`))!;
     // A writer with access to Redis swaps the answer's text for its own.
     const original = (a.data.choices[0]!.message.content ?? '') as string;
-    await redis.set(keys[i]!, values[i]!.replace(JSON.stringify(original).slice(1, -1), 'planted by whoever writes to Redis'), 'KEEPTTL');
+    await gw.redis!.set(name, value!.replace(JSON.stringify(original).slice(1, -1), 'planted by whoever writes to Redis'), 'KEEPTTL');
     const b = await ask(p);
     expect(b.cache).toBe('MISS');
     expect(b.data.choices[0]!.message.content).toBe(original);

@@ -118,6 +118,7 @@ export class SettlementStream {
   private async run(): Promise<void> {
     let lastClaim = 0;
     let lastWarning = 0;
+    let failingSince = 0;
     while (this.running) {
       try {
         if (Date.now() - lastClaim >= this.opts.claimIdleMs / 2) {
@@ -125,6 +126,7 @@ export class SettlementStream {
           await this.claim();
         }
         const res = (await this.reader.xreadgroup('GROUP', GROUP, this.opts.instanceId, 'COUNT', this.opts.batch ?? 200, 'BLOCK', 250, 'STREAMS', this.key, '>')) as [string, Entry[]][] | null;
+        failingSince = 0;
         const entries = res?.[0]?.[1];
         if (entries) {
           await this.apply(entries);
@@ -135,8 +137,11 @@ export class SettlementStream {
         const message = (err as Error).message ?? '';
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         else {
-          if (Date.now() - lastWarning > 10_000) {
-            lastWarning = Date.now();
+          // A blip (a connection still coming up at start, a cluster failing over) is not worth a warning; an outage is.
+          const now = Date.now();
+          failingSince ||= now;
+          if (now - failingSince >= 2_000 && now - lastWarning > 10_000) {
+            lastWarning = now;
             this.log.warn({ err: message }, 'settlement stream unavailable; retrying');
           }
           await sleep(250);

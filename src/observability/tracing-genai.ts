@@ -69,6 +69,24 @@ export function usageAttributes(u: Usage): Attributes {
   };
 }
 
+const addresses = new Map<string, { host?: string; port?: number }>();
+
+/** server.address and server.port of a provider's base URL (parsed once per URL; never its path or credentials). */
+function serverAddress(baseUrl: string): { host?: string; port?: number } {
+  let a = addresses.get(baseUrl);
+  if (!a) {
+    try {
+      const url = new URL(baseUrl);
+      a = { host: url.hostname, port: url.port ? Number(url.port) : undefined };
+    } catch {
+      a = {};
+    }
+    if (addresses.size > 1_000) addresses.clear();
+    addresses.set(baseUrl, a);
+  }
+  return a;
+}
+
 /**
  * One upstream attempt's span (kind client, named "{operation} {upstream model}"), a child of the
  * request's. `number` counts the request's attempts from 1; a deployment after the first of the
@@ -78,15 +96,7 @@ export function startAttemptSpan(parent: TraceSpan, endpoint: string, target: Up
   // Not recorded (tracing off, or not sampled): a span that still propagates the trace context.
   if (!parent.recording) return parent.child('upstream', undefined, 'client');
   const operation = genAiOperation(endpoint);
-  let host: string | undefined;
-  let port: number | undefined;
-  try {
-    const url = new URL(target.provider.baseUrl);
-    host = url.hostname;
-    port = url.port ? Number(url.port) : undefined;
-  } catch {
-    // a base URL the catalogue accepted always parses; the address is only informative
-  }
+  const { host, port } = serverAddress(target.provider.baseUrl);
   return parent.child(
     `${operation} ${target.model.upstreamModel}`,
     {

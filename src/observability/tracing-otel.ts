@@ -68,8 +68,9 @@ class OtelSpan implements TraceSpan {
     this.recording = span.isRecording();
   }
 
-  get traceId(): string | undefined {
-    return this.recording ? this.span.spanContext().traceId : undefined;
+  /** Also when the request is not sampled: its log line still joins the client's trace. */
+  get traceId(): string {
+    return this.span.spanContext().traceId;
   }
 
   private context(): Context {

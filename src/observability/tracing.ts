@@ -15,7 +15,7 @@ export type Attributes = Record<string, AttributeValue | undefined>;
 export interface TraceSpan {
   /** False for the no-op span: callers skip work that only feeds attributes. */
   readonly recording: boolean;
-  /** The trace's id (32 hex digits), for the log line; undefined when not recording. */
+  /** The trace's id (32 hex digits), for the log line, sampled or not; undefined when tracing is off. */
   readonly traceId: string | undefined;
   /** Sets an attribute; undefined values are skipped. */
   set(key: string, value: AttributeValue | undefined): void;

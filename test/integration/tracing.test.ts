@@ -225,6 +225,24 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(root.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('follows the client: a request whose traceparent is not sampled exports no span, but still carries the trace to the provider and into the log', async () => {
+    const tp = clientTraceparent();
+    const marker = `unsampled-${randomBytes(4).toString('hex')}`;
+    const { response } = await client(traced.url)
+      .chat.completions.create({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: marker }] }, { headers: { traceparent: `00-${tp.traceId}-${tp.spanId}-00` } })
+      .withResponse();
+    const reqId = response.headers.get('x-request-id')!;
+    const line = await waitFor(() => requestLine(traced, reqId), { what: `the log line of ${reqId}` });
+    expect(line.traceId).toBe(tp.traceId);
+    const upstream = mock.requests.find((r) => JSON.stringify(r.body).includes(marker))!;
+    expect(upstream.headers.traceparent).toMatch(new RegExp(`^00-${tp.traceId}-[0-9a-f]{16}-00$`));
+    // A sampled request sent after it has been exported: had this one been, it would be there too.
+    const later = clientTraceparent();
+    await client(traced.url).chat.completions.create({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'after' }] }, { headers: { traceparent: later.header } });
+    await traceOf(later.traceId, 'the sampled request after it');
+    expect(receiver.spans().some((s) => s.traceId === tp.traceId)).toBe(false);
+  });
+
   it('with tracing off: no span, no traceparent upstream, no trace id in the log, and no OpenTelemetry module loaded', async () => {
     const tp = clientTraceparent();
     const marker = `untraced-${randomBytes(4).toString('hex')}`;

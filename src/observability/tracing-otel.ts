@@ -16,7 +16,7 @@ import type { AttributeValue, Attributes, TraceSpan, Tracer, TracingConfig } fro
 
 /**
  * The OpenTelemetry implementation of the tracing interface, loaded only when tracing is on
- * (tracing.ts). Spans are batched (BatchSpanProcessor, tuned by the OTEL_BSP_* variables) and
+ * (tracing-setup.ts). Spans are batched (BatchSpanProcessor, tuned by the OTEL_BSP_* variables) and
  * posted over OTLP/HTTP; the exporter reads OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and _COMPRESSION
  * itself. Parents are passed explicitly (no context manager, no global registration): the
  * request context carries its span, so nothing else in the process is instrumented by accident.
@@ -99,11 +99,15 @@ class OtelSpan implements TraceSpan {
   }
 
   child(name: string, attributes?: Attributes, kind: 'client' | 'internal' = 'internal'): TraceSpan {
+    // A request that is not sampled records nothing below it either: its own (non-recording) span
+    // stands for every step, and still propagates the trace context to the provider.
+    if (!this.recording) return this;
     const span = this.tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes: cleaned(attributes) }, this.context());
     return new OtelSpan(this.tracer, span);
   }
 
   over<T>(work: Promise<T>): Promise<T> {
+    if (!this.recording) return work;
     return work.then(
       (value) => {
         this.span.end();

@@ -7,7 +7,7 @@ import { embeddingsOperation } from '../pipeline/embeddings.js';
 import type { Operation } from '../pipeline/operation.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { runPipeline } from '../pipeline/run.js';
-import { startRequestSpan } from '../pipeline/trace.js';
+import { endRequestSpan, startRequestSpan } from '../pipeline/trace.js';
 import { InvalidRequestError } from '../errors.js';
 import { renderError } from './error-middleware.js';
 import { urlHasNul } from './json-limits.js';
@@ -66,7 +66,15 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     }
     const ctx = beginRequest(gw, req, res);
     if (!ctx) return;
-    if (gw.tracer.enabled) startRequestSpan(gw.tracer, ctx, req.method!, path, req.headers);
-    serve(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res));
+    if (!gw.tracer.enabled) {
+      serve(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res));
+      return;
+    }
+    // The span ends when the pipeline is done (settled and answered): a stream its client left
+    // settles after the connection closed, and the span carries what it was charged.
+    startRequestSpan(gw.tracer, ctx, req.method!, path, req.headers);
+    void serve(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES))
+      .catch((err) => renderError(gw, err, res))
+      .then(() => endRequestSpan(ctx));
   };
 }

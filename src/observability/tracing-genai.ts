@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResponse, StreamChunk, Usage } from '../canonical/index.js';
 import type { ProviderKind } from '../config/catalogue.js';
+import { ClientAbortedError } from '../errors.js';
 import type { UpstreamTarget } from '../providers/types.js';
 import type { Attributes, TraceSpan } from './tracing.js';
 
@@ -138,7 +139,7 @@ export function traceStream<S extends { chunks(): AsyncGenerator<StreamChunk> }>
   async function* chunks(): AsyncGenerator<StreamChunk> {
     let count = 0;
     let firstToken = false;
-    // What ends the loop otherwise is the relay leaving it: the client went away.
+    // The relay stops reading when its client goes away (or the upstream read is aborted for it).
     let outcome = 'client_gone';
     let model: string | undefined;
     const reasons: string[] = [];
@@ -159,8 +160,10 @@ export function traceStream<S extends { chunks(): AsyncGenerator<StreamChunk> }>
       }
       outcome = 'complete';
     } catch (err) {
-      outcome = 'error';
-      span.fail(String((err as { code?: unknown }).code ?? 'stream_error'));
+      if (!(err instanceof ClientAbortedError)) {
+        outcome = 'error';
+        span.fail(String((err as { code?: unknown }).code ?? 'stream_error'));
+      }
       throw err;
     } finally {
       span.setAll({ 'tollgate.stream.chunks': count, 'tollgate.stream.outcome': outcome, 'gen_ai.response.model': model });

@@ -1,10 +1,9 @@
 import type { Gateway } from '../gateway.js';
 import type { RequestContext } from './context.js';
-import { endRequestSpan } from './trace.js';
 
 /**
- * The last step of every request that reached a route: one metrics record, the end of its span
- * and one log line (with the trace id when traced).
+ * The last step of every request that reached a route: one metrics record and one log line
+ * (with the trace id when tracing is on).
  * Called when the response closes (streams included), after settlement.
  */
 export function requestFinished(gw: Gateway, ctx: RequestContext, method: string, path: string): void {
@@ -26,7 +25,6 @@ export function requestFinished(gw: Gateway, ctx: RequestContext, method: string
     cacheHit: ctx.cacheHit,
   });
   for (const a of ctx.attempts) gw.metrics.attempts.labels(a.provider, String(a.status)).inc();
-  endRequestSpan(ctx);
   if (!gw.log.isLevelEnabled('info')) return;
   gw.log.info(
     {

@@ -28,7 +28,7 @@ export function startRequestSpan(tracer: Tracer, ctx: RequestContext, method: st
 /**
  * Ends the request's span with what the request log records: status and error code, the GenAI
  * attributes (operation, models, provider, usage), the cost, the cache outcome and the attempts.
- * Called once, when the response closes.
+ * Called once, when the pipeline is done with the request (settled and answered).
  */
 export function endRequestSpan(ctx: RequestContext): void {
   const span = ctx.span;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GoogleGenerativeAI } from '@google/generative-ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
@@ -213,6 +214,44 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
     expect(exported).not.toContain('w1 w2');
     expect(exported).not.toContain('stream me');
+  });
+
+  it('traces a stream its client left: the stream span says so, and the request span carries the 499 and what was charged', async () => {
+    const tp = clientTraceparent();
+    const marker = `left-${randomBytes(4).toString('hex')}`;
+    await injectFault(mock, { provider: 'openai', match: marker, fault: { type: 'slow_events', ms: 150 } });
+    const abort = new AbortController();
+    const res = await fetch(`${traced.url}/v1/chat/completions`, {
+      method: 'POST',
+      signal: abort.signal,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', traceparent: tp.header },
+      body: JSON.stringify({ model: CHAT_MODELS.openai, stream: true, messages: [{ role: 'user', content: `${marker} [[reply:40]]` }] }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    abort.abort();
+
+    const spans = await traceOf(tp.traceId, 'the stream left by its client');
+    const root = spans.find((s) => s.kind === SERVER)!;
+    expect(spans.find((s) => s.name === 'tollgate.stream')!.attributes['tollgate.stream.outcome']).toBe('client_gone');
+    expect(root.attributes).toMatchObject({ 'http.response.status_code': 499, 'error.type': 'client_disconnected' });
+    // A client leaving is not the gateway failing.
+    expect(root.status.code).not.toBe(ERROR);
+    expect(Number(root.attributes['tollgate.cost_microcredits'])).toBeGreaterThan(0);
+    expect(spans.map((s) => s.name)).toContain('tollgate.credits.settle');
+  });
+
+  it('names a Gemini request by its route, not its model, and never records the query string', async () => {
+    const tp = clientTraceparent();
+    const model = new GoogleGenerativeAI(key).getGenerativeModel({ model: CHAT_MODELS.gemini }, { baseUrl: traced.url, customHeaders: { traceparent: tp.header } });
+    const result = await model.generateContent('gemini traced [[reply:3]]');
+    expect(result.response.text()).toBe('w1 w2 w3');
+    const root = (await traceOf(tp.traceId, 'the Gemini request')).find((s) => s.kind === SERVER)!;
+    expect(root.name).toBe('POST /v1beta/models/{model}:generateContent');
+    expect(root.attributes).toMatchObject({ 'gen_ai.operation.name': 'generate_content', 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.request.model': CHAT_MODELS.gemini });
+    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    expect(exported).not.toContain(key);
+    expect(exported).not.toContain('gemini traced');
   });
 
   it('starts a new trace when the client sends no traceparent, and ignores a malformed one', async () => {

@@ -39,6 +39,7 @@ export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<Embed
         resp.usage = { promptTokens: await countTokens(req.input.join('\n')), estimated: true };
       }
       servedBy(gw, ctx, target.model);
+      ctx.span.set('gen_ai.response.model', resp.model || undefined);
       ctx.usage = { promptTokens: resp.usage.promptTokens, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: resp.usage.estimated };
       const body = dialect.response(resp, req, target.model.upstreamModel);
       const cost = costOfRequest(ctx, ctx.usage);

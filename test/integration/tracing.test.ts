@@ -254,6 +254,39 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(exported).not.toContain('gemini traced');
   });
 
+  it('marks a refused request: the failed step and the 4xx (not a server error), and never the key it was refused', async () => {
+    const tp = clientTraceparent();
+    const wrongKey = `tg_wrong_${randomBytes(12).toString('hex')}`;
+    const refused = await new OpenAI({ apiKey: wrongKey, baseURL: `${traced.url}/v1`, maxRetries: 0 }).chat.completions
+      .create({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'let me in' }] }, { headers: { traceparent: tp.header } })
+      .then(
+        () => undefined,
+        (e: { status?: number }) => e,
+      );
+    expect(refused?.status).toBe(401);
+    const spans = await traceOf(tp.traceId, 'the refused request');
+    const root = spans.find((s) => s.kind === SERVER)!;
+    const auth = spans.find((s) => s.name === 'tollgate.auth')!;
+    expect(auth.status.code).toBe(ERROR);
+    expect(auth.attributes['error.type']).toBe(root.attributes['error.type']);
+    expect(root.attributes['http.response.status_code']).toBe(401);
+    expect(root.status.code).not.toBe(ERROR);
+    expect(spans.map((s) => s.name)).not.toContain('tollgate.limits');
+    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    expect(exported).not.toContain(wrongKey);
+  });
+
+  it('traces embeddings with their operation name and response model', async () => {
+    const tp = clientTraceparent();
+    const { data, response } = await client(traced.url).embeddings.create({ model: 'text-embedding-3-small', input: ['embed me'] }, { headers: { traceparent: tp.header } }).withResponse();
+    expect(data.data).toHaveLength(1);
+    const spans = await traceOf(tp.traceId, 'the embeddings request');
+    const root = spans.find((s) => s.kind === SERVER)!;
+    expect(root.name).toBe('POST /v1/embeddings');
+    expect(root.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'gen_ai.response.model': data.model, 'gen_ai.usage.input_tokens': data.usage.prompt_tokens, 'tollgate.cost': response.headers.get('x-tollgate-cost') });
+    expect(spans.find((s) => s.kind === CLIENT)!.name).toBe('embeddings text-embedding-3-small');
+  });
+
   it('starts a new trace when the client sends no traceparent, and ignores a malformed one', async () => {
     const { response } = await client(traced.url)
       .chat.completions.create({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'no parent' }] }, { headers: { traceparent: 'not-a-traceparent' } })

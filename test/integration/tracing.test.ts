@@ -84,6 +84,9 @@ async function traceOf(traceId: string, what: string): Promise<ReceivedSpan[]> {
   return receiver.spans().filter((s) => s.traceId === traceId).sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
 }
 
+/** Everything exported so far, as text: what must never hold a secret or content. */
+const exportedText = () => receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+
 function requestLine(gw: GatewayProcess, reqId: string) {
   return gw.output
     .join('')
@@ -154,7 +157,7 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
 
     // Nothing secret and no content in any export: not the API key, the provider key, the admin
     // token, an Authorization header, the prompt or the answer.
-    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    const exported = exportedText();
     for (const secret of [key, 'mock-openai-key-0001', TEST_ADMIN_TOKEN, marker, 'w1 w2 w3']) expect(exported).not.toContain(secret);
     expect(exported.toLowerCase()).not.toMatch(/authorization|bearer/);
   });
@@ -211,7 +214,7 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(relayed.attributes['tollgate.stream.time_to_first_token_ms']).toBeGreaterThan(0);
     expect(relayed.events.map((e) => e.name)).toContain('gen_ai.first_token');
     expect(root.attributes).toMatchObject({ 'tollgate.stream': true, 'gen_ai.request.stream': true, 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.output_tokens': 6 });
-    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    const exported = exportedText();
     expect(exported).not.toContain('w1 w2');
     expect(exported).not.toContain('stream me');
   });
@@ -249,7 +252,7 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     const root = (await traceOf(tp.traceId, 'the Gemini request')).find((s) => s.kind === SERVER)!;
     expect(root.name).toBe('POST /v1beta/models/{model}:generateContent');
     expect(root.attributes).toMatchObject({ 'gen_ai.operation.name': 'generate_content', 'gen_ai.provider.name': 'gcp.gemini', 'gen_ai.request.model': CHAT_MODELS.gemini });
-    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    const exported = exportedText();
     expect(exported).not.toContain(key);
     expect(exported).not.toContain('gemini traced');
   });
@@ -272,7 +275,7 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(root.attributes['http.response.status_code']).toBe(401);
     expect(root.status.code).not.toBe(ERROR);
     expect(spans.map((s) => s.name)).not.toContain('tollgate.limits');
-    const exported = receiver.exports.map((e) => e.body.toString('utf8')).join('\n');
+    const exported = exportedText();
     expect(exported).not.toContain(wrongKey);
   });
 

@@ -106,7 +106,9 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   await config.reload();
 
   const metrics = new Metrics();
-  const tracer = await createTracer(env, instanceId, readProjectJson<{ version: string }>('package.json').version);
+  const tracer = await createTracer(env, instanceId, readProjectJson<{ version: string }>('package.json').version, (problem) =>
+    log.warn({ problem }, 'tracing: the OpenTelemetry SDK reports a problem; spans may be lost'),
+  );
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
   // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
   // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).

@@ -1,5 +1,5 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer as OtelTracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer as OtelTracer } from '@opentelemetry/api';
+import { setGlobalErrorHandler, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -136,7 +136,35 @@ function errorType(err: unknown): string {
   return typeof e?.name === 'string' ? e.name : 'error';
 }
 
-export function createOtelTracer(config: TracingConfig): Tracer {
+const REPORT_EVERY_MS = 60_000;
+
+/**
+ * The SDK's failures (an export the collector refused or never got, spans dropped from a full
+ * queue) as one warning a minute at most, with how many more there were: a collector that is
+ * down fails every batch, and spans are lost, so it must be seen but not flood the log.
+ */
+function reportProblems(warn: (problem: string) => void): void {
+  let last = -Infinity;
+  let more = 0;
+  const report = (problem: unknown) => {
+    const now = Date.now();
+    if (now - last < REPORT_EVERY_MS) {
+      more++;
+      return;
+    }
+    last = now;
+    const text = (problem instanceof Error ? problem.message : String(problem)).slice(0, 300);
+    warn(more ? `${text} (and ${more} more problems since the last report)` : text);
+    more = 0;
+  };
+  setGlobalErrorHandler(report);
+  const quiet = () => undefined;
+  diag.setLogger({ error: report, warn: report, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+}
+
+/** `warn` receives the SDK's export failures and warnings (rate-limited), never span content. */
+export function createOtelTracer(config: TracingConfig, warn: (problem: string) => void): Tracer {
+  reportProblems(warn);
   const Exporter = config.protocol === 'http/json' ? JsonExporter : ProtobufExporter;
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': config.version, 'service.instance.id': config.instanceId }))

@@ -40,10 +40,13 @@ export function tracingConfig(env: TracingEnv, instanceId: string, version: stri
   };
 }
 
-/** The tracer the environment asks for; the OpenTelemetry SDK is loaded only when tracing is on. */
-export async function createTracer(env: TracingEnv, instanceId: string, version: string): Promise<Tracer> {
+/**
+ * The tracer the environment asks for; the OpenTelemetry SDK is loaded only when tracing is on.
+ * `warn` hears of spans that could not be exported (at most once a minute).
+ */
+export async function createTracer(env: TracingEnv, instanceId: string, version: string, warn: (problem: string) => void = () => undefined): Promise<Tracer> {
   const config = tracingConfig(env, instanceId, version);
   if (!config) return NOOP_TRACER;
   const { createOtelTracer } = await import('./tracing-otel.js');
-  return createOtelTracer(config);
+  return createOtelTracer(config, warn);
 }

@@ -142,13 +142,14 @@ export function traceStream<S extends { chunks(): AsyncGenerator<StreamChunk> }>
     // The relay stops reading when its client goes away (or the upstream read is aborted for it).
     let outcome = 'client_gone';
     let model: string | undefined;
-    const reasons: string[] = [];
+    // One finish reason per choice, whichever chunk carries it (some providers repeat it).
+    const reasons = new Map<number, string>();
     try {
       for await (const chunk of inner()) {
         count++;
         if (chunk.model) model ??= chunk.model;
         for (const d of chunk.choices) {
-          if (d.finishReason) reasons.push(d.finishReason);
+          if (d.finishReason) reasons.set(d.index, d.finishReason);
           if (!firstToken && (d.text || d.toolCalls?.length || d.refusal)) {
             firstToken = true;
             const ms = Number(process.hrtime.bigint() - requestStartedHr) / 1e6;
@@ -167,9 +168,10 @@ export function traceStream<S extends { chunks(): AsyncGenerator<StreamChunk> }>
       throw err;
     } finally {
       span.setAll({ 'tollgate.stream.chunks': count, 'tollgate.stream.outcome': outcome, 'gen_ai.response.model': model });
-      if (reasons.length) {
-        span.set('gen_ai.response.finish_reasons', reasons);
-        parent.set('gen_ai.response.finish_reasons', reasons);
+      if (reasons.size) {
+        const finish = [...reasons.entries()].sort(([a], [b]) => a - b).map(([, r]) => r);
+        span.set('gen_ai.response.finish_reasons', finish);
+        parent.set('gen_ai.response.finish_reasons', finish);
       }
       if (model) parent.set('gen_ai.response.model', model);
       span.end();

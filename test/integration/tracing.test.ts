@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenerativeAI } from '@google/generative-ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -242,6 +243,18 @@ describe('request tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(root.status.code).not.toBe(ERROR);
     expect(Number(root.attributes['tollgate.cost_microcredits'])).toBeGreaterThan(0);
     expect(spans.map((s) => s.name)).toContain('tollgate.credits.settle');
+  });
+
+  it('traces an Anthropic Messages stream to Anthropic: one finish reason per choice, the provider named by the conventions', async () => {
+    const tp = clientTraceparent();
+    const anthropic = new Anthropic({ apiKey: key, baseURL: traced.url, maxRetries: 0 });
+    const stream = anthropic.messages.stream({ model: CHAT_MODELS.anthropic, max_tokens: 64, messages: [{ role: 'user', content: 'anthropic traced [[reply:4]]' }] }, { headers: { traceparent: tp.header } });
+    expect((await stream.finalMessage()).stop_reason).toBe('end_turn');
+    const spans = await traceOf(tp.traceId, 'the Anthropic stream');
+    const root = spans.find((s) => s.kind === SERVER)!;
+    expect(root.name).toBe('POST /v1/messages');
+    expect(root.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.max_tokens': 64, 'gen_ai.response.finish_reasons': ['stop'], 'gen_ai.usage.output_tokens': 4 });
+    expect(spans.find((s) => s.kind === CLIENT)!.attributes['gen_ai.request.model']).toBe('claude-sonnet-4-5');
   });
 
   it('names a Gemini request by its route, not its model, and never records the query string', async () => {

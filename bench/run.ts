@@ -9,6 +9,7 @@ import { cacheHits, failover } from './scenarios/cache-failover.js';
 import { creditsBench } from './scenarios/credits.js';
 import { concurrentStreams } from './scenarios/streams-memory.js';
 import { nonStreaming, streaming } from './scenarios/throughput.js';
+import { tracingCost } from './scenarios/tracing.js';
 import { OUT, startBenchEnv } from './setup.js';
 
 /**
@@ -41,6 +42,7 @@ try {
   await step('cache', () => cacheHits(env, seconds));
   await step('failover', () => failover(env, seconds));
   await step('admission', () => admissionBench(env, seconds));
+  await step('tracing', () => tracingCost(env, seconds));
   await step('credits', () => creditsBench(env.dbUrl, seconds));
 } finally {
   await env.stop();

@@ -85,6 +85,35 @@ async function admin(url: string, path: string, body: unknown): Promise<any> {
 }
 
 /**
+ * The built gateway on core 0 (full pipeline, JSON logs written to `<OUT>/<name>.log`) on `port`,
+ * against `dbUrl`, with `extraEnv` over the bench's settings. Every gateway of a run is started
+ * here, so two of them differ only in `extraEnv`.
+ */
+export function spawnBenchGateway(opts: { dbUrl: string; redisUrl: string; port: number; redisPrefix: string; extraEnv?: Record<string, string>; name: string }): Proc {
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawnNode([...nodeArgs, projectPath('dist', 'src', 'server.js')], {
+    core: 0,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(opts.port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: opts.dbUrl,
+      DATABASE_POOL_SIZE: '20',
+      REDIS_URL: opts.redisUrl,
+      REDIS_KEY_PREFIX: opts.redisPrefix,
+      ADMIN_TOKEN,
+      ENCRYPTION_KEY,
+      LOG_LEVEL: 'info',
+      SEED_FILE: 'none',
+      ...opts.extraEnv,
+      ...(process.env.BENCH_GATEWAY_ENV ? (JSON.parse(process.env.BENCH_GATEWAY_ENV) as Record<string, string>) : {}),
+    },
+    logFile: `${OUT}/${opts.name}.log`,
+  });
+}
+
+/**
  * Real Postgres and a Redis of its own, the mock upstream on core 1, the built gateway on core 0 (full
  * pipeline, JSON logs written to a file), one provider and model pointing at the mock, and a
  * user with plenty of credits.
@@ -100,27 +129,7 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
     env: { ...process.env, MOCK_PORT: String(MOCK_PORT), MOCK_RECORD_LIMIT: '0' },
     logFile: `${OUT}/mock.log`,
   });
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const gateway = spawnNode([...nodeArgs, projectPath('dist', 'src', 'server.js')], {
-    core: 0,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(GATEWAY_PORT),
-      HOST: '127.0.0.1',
-      DATABASE_URL: dbUrl,
-      DATABASE_POOL_SIZE: '20',
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: `bench:${Date.now()}:`,
-      ADMIN_TOKEN,
-      ENCRYPTION_KEY,
-      LOG_LEVEL: 'info',
-      SEED_FILE: 'none',
-      ...extraEnv,
-      ...(process.env.BENCH_GATEWAY_ENV ? (JSON.parse(process.env.BENCH_GATEWAY_ENV) as Record<string, string>) : {}),
-    },
-    logFile: `${OUT}/gateway.log`,
-  });
+  const gateway = spawnBenchGateway({ dbUrl, redisUrl: redis.url, port: GATEWAY_PORT, redisPrefix: `bench:${Date.now()}:`, extraEnv, name: 'gateway' });
   const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
   const mockUrl = `http://127.0.0.1:${MOCK_PORT}`;
   await Promise.all([waitForHttp(`${gatewayUrl}/health`), waitForHttp(`${mockUrl}/_mock/requests`)]);

@@ -6,6 +6,7 @@ import type { Env } from './config/env.js';
 import type { ConfigStore } from './config/store.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
+import type { Tracer } from './observability/tracing.js';
 import type { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import type { SecretBox } from './store/secrets.js';
@@ -31,6 +32,8 @@ export interface Gateway {
   instanceId: string;
   log: Logger;
   metrics: Metrics;
+  /** Request tracing (OpenTelemetry when an OTLP endpoint is set, else a no-op). */
+  tracer: Tracer;
   db: Db;
   secrets: SecretBox;
   config: ConfigStore;

@@ -19,8 +19,10 @@ import { ConfigSync } from './config/sync.js';
 import { MemoryStore, RedisStore, type SharedStore } from './store/shared.js';
 import { prepareCatalogue, printBanner } from './config/first-start.js';
 import type { Gateway } from './gateway.js';
+import { readProjectJson } from './paths.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { createTracer } from './observability/tracing-setup.js';
 import { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -103,6 +105,10 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   await config.reload();
 
   const metrics = new Metrics();
+  const tracer = await createTracer(env, instanceId, readProjectJson<{ version: string }>('package.json').version, (problem) =>
+    log.warn({ problem }, 'tracing: the OpenTelemetry SDK reports a problem; spans may be lost'),
+  );
+  if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
   // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
   // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
   const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
@@ -119,6 +125,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     instanceId,
     log,
     metrics,
+    tracer,
     limits,
     cache: new ResponseCache(
       redis
@@ -216,6 +223,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       limitsRedis?.disconnect();
       gw.breakers.shutdown();
       await gw.transport.close();
+      await tracer.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'exporting the last spans failed'));
       await db.close();
       redis?.disconnect();
       log.info({ instanceId }, 'tollgate stopped');

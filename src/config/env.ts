@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import { readProjectJson } from '../paths.js';
+import type { TracingEnv } from '../observability/tracing-setup.js';
 import { parseRedisUrl, RedisUrlError } from '../store/redis.js';
 
 const schema = readProjectJson<EnvSchema>('config-schema', 'env.schema.json');
@@ -8,7 +9,8 @@ interface EnvSchema {
   properties: Record<string, { type: string; default?: unknown; description?: string }>;
 }
 
-export interface Env {
+/** The OTEL_* variables (tracing) are described with the rest in the schema; their type is TracingEnv. */
+export interface Env extends TracingEnv {
   PORT: number;
   HOST: string;
   DATABASE_URL?: string;
@@ -82,7 +84,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, opts: { serving
   if (!validate(picked)) {
     const err = validate.errors?.[0];
     const variable = err?.instancePath.replace(/^\//, '') || String(err?.params && (err.params as { missingProperty?: string }).missingProperty) || 'environment';
-    const shown = variable in picked && !/TOKEN|KEY|URL/.test(variable) ? ` (got ${JSON.stringify(source[variable])})` : '';
+    const shown = variable in picked && !/TOKEN|KEY|URL|HEADERS|ENDPOINT/.test(variable) ? ` (got ${JSON.stringify(source[variable])})` : '';
     throw new EnvError(variable, `Invalid environment variable ${variable}: ${err?.message ?? 'invalid'}${shown}`);
   }
   const env = picked as unknown as Env;

@@ -7,6 +7,7 @@ import { embeddingsOperation } from '../pipeline/embeddings.js';
 import type { Operation } from '../pipeline/operation.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { runPipeline } from '../pipeline/run.js';
+import { endRequestSpan, startRequestSpan } from '../pipeline/trace.js';
 import { InvalidRequestError } from '../errors.js';
 import { renderError } from './error-middleware.js';
 import { urlHasNul } from './json-limits.js';
@@ -67,6 +68,16 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     }
     const ctx = beginRequest(gw, req, res, serve.error);
     if (!ctx) return;
-    serve.run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res, serve.error));
+    if (!gw.tracer.enabled) {
+      serve.run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res, serve.error));
+      return;
+    }
+    // The span ends when the pipeline is done (settled and answered): a stream its client left
+    // settles after the connection closed, and the span carries what it was charged.
+    startRequestSpan(gw.tracer, ctx, req.method!, path, req.headers);
+    void serve
+      .run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES))
+      .catch((err) => renderError(gw, err, res, serve.error))
+      .then(() => endRequestSpan(ctx));
   };
 }

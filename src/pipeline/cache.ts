@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../canonical/index.js';
 import { formatCredits } from '../credits/money.js';
+import { traceResponse } from '../observability/tracing-genai.js';
 import type { Gateway } from '../gateway.js';
 import type { Route } from '../routing/route.js';
 import type { RequestContext } from './context.js';
@@ -26,6 +27,7 @@ export async function answerFromCache(gw: Gateway, ctx: RequestContext, ex: Exch
   ctx.responseHeaders['x-cache'] = 'HIT';
   ctx.cachedFrom = { model: hit.servedModel, provider: hit.provider, upstreamModel: hit.response.model };
   ctx.usage = hit.usage;
+  traceResponse(ctx.span, hit.response);
   servedBy(gw, ctx, gw.config.current.models.get(hit.servedModel) ?? primary);
   const cost = cacheHitCost(ctx, hit.usage, gw.cache.hitChargePercent);
   await holdExact(gw, ctx, cost); //                                        402

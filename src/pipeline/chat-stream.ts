@@ -2,6 +2,7 @@ import { StreamAccumulator } from '../canonical/accumulate.js';
 import type { ChatRequest, Usage } from '../canonical/index.js';
 import { estimateUsage, tokenBudgetEstimate } from '../credits/estimate.js';
 import { formatCredits } from '../credits/money.js';
+import { traceStream } from '../observability/tracing-genai.js';
 import { ClientAbortedError, outcomeStatus, toGatewayError, type GatewayError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Route } from '../routing/route.js';
@@ -56,8 +57,8 @@ async function relay(ex: Exchange, encoder: StreamEncoder, upstream: ChatStream)
  */
 export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dialect: ChatDialect, chat: ChatRequest, route: Route): Promise<Served> {
   const t0 = performance.now();
-  const { value: upstream, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, async (t) =>
-    peekFirst(await openChatStream(gw.transport, t, chat, ex.abort)),
+  const { value: upstream, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, async (t, th) =>
+    peekFirst(await openChatStream(gw.transport, t, chat, ex.abort, th)),
   );
   servedBy(gw, ctx, target.model);
   const served: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
@@ -66,7 +67,7 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
   const ident = dialect.identity(ctx.id, ctx.startedAt, target.model.upstreamModel);
 
   const encoder = dialect.openStream(chat, ident);
-  const { received, delivered, error, clientGone } = await relay(ex, encoder, upstream);
+  const { received, delivered, error, clientGone } = await relay(ex, encoder, traceStream(ctx.span, upstream, ctx.startedHr));
   ctx.upstreamMs = performance.now() - t0;
   let billable: Usage | undefined;
   if (error) {

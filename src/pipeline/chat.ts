@@ -1,5 +1,6 @@
 import type { ChatRequest, ChatResponse, Usage } from '../canonical/index.js';
 import { estimateUsage, promptUpperBound, tokenBudgetEstimate } from '../credits/estimate.js';
+import { chatRequestAttributes, traceResponse } from '../observability/tracing-genai.js';
 import type { Gateway } from '../gateway.js';
 import { resolveChatRoute, type Route } from '../routing/route.js';
 import { sendChat } from '../upstream/call.js';
@@ -21,6 +22,7 @@ export function chatOperation(dialect: ChatDialect): Operation<ChatRequest> {
     stream: (chat) => chat.stream,
     route: resolveChatRoute,
     tokenEstimate: tokenBudgetEstimate,
+    traceAttributes: chatRequestAttributes,
     holdNeeds: (chat, route) => ({
       promptUpperBound: promptUpperBound(chat),
       maxTokensPerChoice: chat.params.maxTokens ?? route.deployments[0]!.model.maxOutputTokens,
@@ -41,8 +43,9 @@ function generatedText(resp: ChatResponse): string {
 
 /** Not streamed: call upstream, then answer with the cost and balance in headers. */
 async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dialect: ChatDialect, chat: ChatRequest, route: Route): Promise<Served> {
-  const { value: resp, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, (t) => sendChat(gw.transport, t, chat, ex.abort));
+  const { value: resp, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, (t, th) => sendChat(gw.transport, t, chat, ex.abort, th));
   servedBy(gw, ctx, target.model);
+  traceResponse(ctx.span, resp);
   const usage: Usage = resp.usage ?? (await estimateUsage(chat, generatedText(resp)));
   ctx.usage = usage;
   const body = dialect.response(resp, usage, dialect.identity(ctx.id, ctx.startedAt, resp.model || target.model.upstreamModel), chat);

@@ -7,6 +7,7 @@ import type { Micros } from '../credits/money.js';
 import type { Admission } from '../limits/admission.js';
 import type { CacheDecision } from '../cache/response-cache.js';
 import type { Attempt, AttemptLog } from '../upstream/attempts.js';
+import { NOOP_SPAN, type TraceSpan } from '../observability/tracing.js';
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -55,6 +56,8 @@ export class RequestContext implements AttemptLog {
   charged = 0n;
   /** What admission took from the shared limits (token budgets to correct, leases to release). */
   admissions: Admission[] = [];
+  /** The request's trace span (the no-op span when tracing is off or the route is not traced). */
+  span: TraceSpan = NOOP_SPAN;
   /** Headers every response of this request carries (x-ratelimit-*, x-cache). */
   responseHeaders: Record<string, string> = {};
 

@@ -34,11 +34,12 @@ export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<Embed
     tokenEstimate,
     holdNeeds: (req) => ({ promptUpperBound: inputUpperBound(req), maxTokensPerChoice: 0, choices: 1 }),
     serve: async (gw, ctx, ex, req, route) => {
-      const { value: resp, target } = await callUpstream(gw, ctx, route, tokenEstimate(req), ex.abort, (t) => sendEmbeddings(gw.transport, t, req, ex.abort));
+      const { value: resp, target } = await callUpstream(gw, ctx, route, tokenEstimate(req), ex.abort, (t, th) => sendEmbeddings(gw.transport, t, req, ex.abort, th));
       if (resp.usage.promptTokens === 0 && req.input.length > 0) {
         resp.usage = { promptTokens: await countTokens(req.input.join('\n')), estimated: true };
       }
       servedBy(gw, ctx, target.model);
+      ctx.span.set('gen_ai.response.model', resp.model || undefined);
       ctx.usage = { promptTokens: resp.usage.promptTokens, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: resp.usage.estimated };
       const body = dialect.response(resp, req, target.model.upstreamModel);
       const cost = costOfRequest(ctx, ctx.usage);

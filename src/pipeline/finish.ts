@@ -2,7 +2,8 @@ import type { Gateway } from '../gateway.js';
 import type { RequestContext } from './context.js';
 
 /**
- * The last step of every request that reached a route: one metrics record and one log line.
+ * The last step of every request that reached a route: one metrics record and one log line
+ * (with the trace id when tracing is on).
  * Called when the response closes (streams included), after settlement.
  */
 export function requestFinished(gw: Gateway, ctx: RequestContext, method: string, path: string): void {
@@ -29,6 +30,7 @@ export function requestFinished(gw: Gateway, ctx: RequestContext, method: string
     {
       reqId: ctx.id,
       clientReqId: ctx.clientRequestId,
+      traceId: ctx.span.traceId,
       method,
       path,
       status: ctx.status,

@@ -3,6 +3,7 @@ import type { CachedAnswer } from '../cache/response-cache.js';
 import type { Catalogue } from '../config/catalogue.js';
 import type { Settlement } from '../credits/service.js';
 import type { GatewayError } from '../errors.js';
+import type { Attributes } from '../observability/tracing.js';
 import type { Gateway } from '../gateway.js';
 import type { Micros } from '../credits/money.js';
 import type { Route } from '../routing/route.js';
@@ -46,6 +47,8 @@ export interface Operation<R> {
   route(catalogue: Catalogue, req: R): Route;
   /** Tokens the limits take at admission (corrected with real usage at the end). */
   tokenEstimate(req: R): number;
+  /** The request's parameters as span attributes (no content), when the request is traced. */
+  traceAttributes?(req: R): Attributes;
   /** The worst case the hold must cover; absent for requests that are never charged. */
   holdNeeds?(req: R, route: Route): HoldNeeds;
   /** Lowers the request's max_tokens to what the balance affords. */

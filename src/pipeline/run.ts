@@ -17,17 +17,18 @@ import { settle } from './settle.js';
  */
 async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>): Promise<Served | undefined> {
   const body = await ex.readBody(); //                                              400 / 413
-  ctx.principal = await gw.auth.authenticate(ex.apiKey()); //                        401 / 403
+  ctx.principal = await ctx.span.child('tollgate.auth').over(gw.auth.authenticate(ex.apiKey())); // 401 / 403
   const req = op.parse(body, ex.path, ex.headers); //                               400
+  if (ctx.span.recording && op.traceAttributes) ctx.span.setAll(op.traceAttributes(req));
   ctx.tags = ex.tags(); //                                                          400
   ctx.modelAlias = op.model(req);
   ctx.stream = op.stream(req);
   const route = op.route(gw.config.current, req); //                                404 / 400
-  await admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream }); // 429
+  await ctx.span.child('tollgate.limits').over(admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream })); // 429
   if (await replayIdempotent(gw, ctx, ex, body)) return undefined; //               replay / 409 / 422
-  const hit = await op.fromCache?.(gw, ctx, ex, req, route); //                     cache hit / 402
+  const hit = op.fromCache && (await ctx.span.child('tollgate.cache').over(op.fromCache(gw, ctx, ex, req, route))); // cache hit / 402
   if (hit) return hit;
-  const clamp = op.holdNeeds && (await holdCredits(gw, ctx, route, op.holdNeeds(req, route))); // 402
+  const clamp = op.holdNeeds && (await ctx.span.child('tollgate.credits.hold').over(holdCredits(gw, ctx, route, op.holdNeeds(req, route)))); // 402
   if (clamp !== undefined && op.clampMaxTokens) {
     op.clampMaxTokens(req, clamp);
     ctx.responseHeaders['x-tollgate-max-tokens-clamped'] = String(clamp);

@@ -15,7 +15,7 @@ export async function settle(gw: Gateway, ctx: RequestContext, cost: Micros, ide
   if (ctx.settled || !ctx.principal) return undefined;
   ctx.settled = true;
   try {
-    const settlement = await gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency, hold: ctx.hold?.amount });
+    const settlement = await ctx.span.child('tollgate.credits.settle').over(gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency, hold: ctx.hold?.amount }));
     ctx.charged = settlement.charged;
     return settlement;
   } finally {

@@ -16,7 +16,7 @@ export async function callUpstream<T>(
   route: Route,
   estTokens: number,
   abort: AbortController,
-  attempt: (target: UpstreamTarget) => Promise<T>,
+  attempt: (target: UpstreamTarget, traceHeaders: Record<string, string> | undefined) => Promise<T>,
 ): Promise<Served<T>> {
   const served = await callWithFailover(gw, ctx, route, (d, avoid) => admitTarget(gw, ctx, d, estTokens, avoid), abort, attempt);
   ctx.served = served.target;

@@ -11,6 +11,8 @@ export interface Attempt {
   retryReason?: string;
 }
 
+import type { TraceSpan } from '../observability/tracing.js';
+
 /**
  * What the failover loop records its attempts on: the request's log of attempts (each with an id
  * unique across the request, so however many attempts it makes it is billed once) and the time
@@ -19,6 +21,9 @@ export interface Attempt {
 export interface AttemptLog {
   readonly startedAt: number;
   readonly attempts: Attempt[];
+  /** The request's endpoint and span: each attempt is traced as a child span. */
+  readonly endpoint: string;
+  readonly span: TraceSpan;
   upstreamMs: number;
   nextAttemptId(): string;
 }

@@ -14,13 +14,15 @@ async function readText(res: UpstreamResponse, target: UpstreamTarget, abort: Ab
   }
 }
 
+/** `traceHeaders`: the attempt span's W3C trace context (traceparent, tracestate), when traced. */
 async function exchange(
   transport: Transport,
   target: UpstreamTarget,
   httpReq: UpstreamHttpRequest,
   abort: AbortController | undefined,
+  traceHeaders: Record<string, string> | undefined,
 ): Promise<UpstreamResponse> {
-  const res = await transport.send(target.provider, httpReq, abort);
+  const res = await transport.send(target.provider, traceHeaders ? { ...httpReq, headers: { ...httpReq.headers, ...traceHeaders } } : httpReq, abort);
   if (res.status >= 400) {
     const text = await readText(res, target, abort);
     throw adapterFor(target.provider.kind).parseError(res.status, text, res.headers);
@@ -29,9 +31,9 @@ async function exchange(
 }
 
 /** One non-streaming chat attempt against one deployment. */
-export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<ChatResponse> {
+export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<ChatResponse> {
   const adapter = adapterFor(target.provider.kind);
-  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort, traceHeaders);
   return adapter.chat.parseResponse(await readText(res, target, abort), target);
 }
 
@@ -40,18 +42,19 @@ export async function sendEmbeddings(
   target: UpstreamTarget,
   req: EmbeddingsRequest,
   abort?: AbortController,
+  traceHeaders?: Record<string, string>,
 ): Promise<EmbeddingsResponse> {
   const adapter = adapterFor(target.provider.kind);
   if (!adapter.embeddings) throw new Error(`provider kind ${target.provider.kind} has no embeddings`);
-  const res = await exchange(transport, target, adapter.embeddings.buildRequest(req, target), abort);
+  const res = await exchange(transport, target, adapter.embeddings.buildRequest(req, target), abort, traceHeaders);
   return adapter.embeddings.parseResponse(await readText(res, target, abort), target, req);
 }
 
 /** One token-count attempt against a deployment whose provider counts prompts itself. */
-export async function sendCountTokens(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<number> {
+export async function sendCountTokens(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<number> {
   const counter = adapterFor(target.provider.kind).countTokens;
   if (!counter) throw new Error(`provider kind ${target.provider.kind} cannot count tokens`);
-  const res = await exchange(transport, target, counter.buildRequest(req, target), abort);
+  const res = await exchange(transport, target, counter.buildRequest(req, target), abort, traceHeaders);
   return counter.parseResponse(await readText(res, target, abort));
 }
 
@@ -62,9 +65,9 @@ export interface ChatStream {
   chunks(): AsyncGenerator<StreamChunk>;
 }
 
-export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController): Promise<ChatStream> {
+export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<ChatStream> {
   const adapter = adapterFor(target.provider.kind);
-  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort);
+  const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort, traceHeaders);
   const decoder = adapter.chat.createStreamDecoder(target, req);
   return {
     target,

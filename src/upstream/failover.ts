@@ -2,7 +2,8 @@ import { ClientAbortedError, GatewayError, outcomeStatus, ServiceUnavailableErro
 import type { UpstreamTarget } from '../providers/types.js';
 import type { KeyPicker } from '../routing/keys.js';
 import type { Deployment, Route } from '../routing/route.js';
-import type { AttemptLog } from './attempts.js';
+import { endAttemptSpan, startAttemptSpan } from '../observability/tracing-genai.js';
+import type { Attempt, AttemptLog } from './attempts.js';
 import { isBreakerOpen, type BreakerRegistry } from './breakers.js';
 import { backoffMs, isRetryable, retryReason, type RetryPolicy } from './retry.js';
 
@@ -48,7 +49,8 @@ function breakerOpenError(target: UpstreamTarget): GatewayError {
  *   fallback at once.
  * `attempt` must not have sent anything to the client when it throws (streams peek their first
  * chunk first), so a retried attempt that produced nothing is never charged. Every attempt is
- * recorded on the request (provider, key, status, latency, why the next one happened).
+ * recorded on the request (provider, key, status, latency, why the next one happened) and traced
+ * as a span whose W3C trace context `attempt` passes to the provider.
  */
 export async function callWithFailover<T>(
   deps: FailoverDeps,
@@ -56,7 +58,7 @@ export async function callWithFailover<T>(
   route: Route,
   pick: TargetPicker,
   abort: AbortController,
-  attempt: (target: UpstreamTarget) => Promise<T>,
+  attempt: (target: UpstreamTarget, traceHeaders: Record<string, string> | undefined) => Promise<T>,
 ): Promise<Served<T>> {
   const policy = deps.retry;
   const deadline = log.startedAt + policy.deadlineMs;
@@ -84,17 +86,21 @@ export async function callWithFailover<T>(
         break;
       }
       const t0 = performance.now();
+      const span = startAttemptSpan(log.span, log.endpoint, target, log.attempts.length + 1, deployment !== route.deployments[0]);
       deps.keys.acquire(target.key);
       try {
-        const value = await deps.breakers.runner(target.provider, target.key)(() => attempt(target!));
-        record(log, target, t0, 200);
+        const value = await deps.breakers.runner(target.provider, target.key)(() => attempt(target!, span.headers()));
+        endAttemptSpan(span, record(log, target, t0, 200));
         return { value, target };
       } catch (err) {
-        if (err instanceof ClientAbortedError || abort.signal.aborted) throw new ClientAbortedError();
+        if (err instanceof ClientAbortedError || abort.signal.aborted) {
+          endAttemptSpan(span, undefined, 'client_disconnected');
+          throw new ClientAbortedError();
+        }
         const e = isBreakerOpen(err) ? breakerOpenError(target) : toGatewayError(err);
         lastError = e;
         const retryable = isBreakerOpen(err) || isRetryable(e);
-        record(log, target, t0, outcomeStatus(e), e.code ?? e.message, retryable ? retryReason(e) : undefined);
+        endAttemptSpan(span, record(log, target, t0, outcomeStatus(e), e.code ?? e.message, retryable ? retryReason(e) : undefined), e.code ?? e.kind);
         if (!retryable) throw e;
         failedKeys.add(target.key.id);
         if (retry === policy.maxRetries) break;
@@ -110,9 +116,9 @@ export async function callWithFailover<T>(
   throw lastError ?? new ServiceUnavailableError('No deployment could serve this request.', 'no_deployment');
 }
 
-function record(log: AttemptLog, target: UpstreamTarget, t0: number, status: number, error?: string, retryReason?: string): void {
+function record(log: AttemptLog, target: UpstreamTarget, t0: number, status: number, error?: string, retryReason?: string): Attempt {
   log.upstreamMs += performance.now() - t0;
-  log.attempts.push({
+  const attempt: Attempt = {
     attemptId: log.nextAttemptId(),
     provider: target.provider.id,
     keyId: target.key.id,
@@ -121,10 +127,13 @@ function record(log: AttemptLog, target: UpstreamTarget, t0: number, status: num
     latencyMs: Math.round(performance.now() - t0),
     ...(error ? { error } : {}),
     ...(retryReason ? { retryReason } : {}),
-  });
+  };
+  log.attempts.push(attempt);
+  return attempt;
 }
 
 /** A deployment skipped without an attempt (every key behind an open breaker, or at its quota). */
 function noteSkip(log: AttemptLog, provider: string, model: string, reason: string, status = 0): void {
+  log.span.event('tollgate.deployment_skipped', { 'tollgate.provider.id': provider, 'tollgate.model.alias': model, 'tollgate.skip_reason': reason });
   log.attempts.push({ attemptId: log.nextAttemptId(), provider, keyId: '', model, status, latencyMs: 0, error: reason, retryReason: reason });
 }

@@ -14,8 +14,8 @@ export interface GatewayProcess {
 }
 
 /** Runs a gateway as its own process (node + tsx), as production runs replicas. */
-export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: string; redisUrl?: string; env?: Record<string, string>; name?: string }): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export async function spawnGateway(opts: { databaseUrl: string; redisPrefix: string; redisUrl?: string; env?: Record<string, string>; name?: string; nodeArgs?: string[] }): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     env: {
       ...process.env,
       PORT: '0',

@@ -8,7 +8,7 @@ import { callerOf } from './auth.js';
  * once for every route, before any route runs, so a route cannot forget it: reads need `read`
  * (the team list needs `team`), writes need their area's permission, and a write that matches no
  * area needs `team`, which only owners have — a new route is closed until it is placed here.
- * The roles are in src/sdk/admin-api/team.ts; test/integration/admin/roles.test.ts walks every route.
+ * The roles are in src/sdk/admin-api/team.ts; test/integration/admin-roles.test.ts walks every route.
  */
 const WRITES: [RegExp, AdminPermission][] = [
   [/^\/(providers|models)(\/|$)/, 'catalogue'],

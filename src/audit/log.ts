@@ -84,7 +84,7 @@ export async function auditPage(db: Queryable, f: AuditFilter): Promise<AuditPag
         AND ($4::text IS NULL OR target_type = $4) AND ($5::text IS NULL OR target_id = $5)
         AND ($6::timestamptz IS NULL OR at >= $6) AND ($7::timestamptz IS NULL OR at < $7)
         AND ($8::bigint IS NULL OR id < $8)
-      ORDER BY id DESC LIMIT $9`,
+      ORDER BY audit_log.id DESC LIMIT $9`,
     [f.actor ?? null, action.exact, action.prefix, f.targetType ?? null, f.targetId ?? null, f.from ?? null, f.to ?? null, f.before ?? null, f.limit],
   );
   return { data: rows, nextBefore: rows.length === f.limit ? rows.at(-1)!.id : null };

@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { AdminAccount, AdminRole, AdminSession, AdminSetup, List } from '../api/types';
 import { ConfirmDialog, Dialog } from '../components/Dialog';
 import { CheckField, DialogFooter, Form, SelectField, str, SubmitButton, TextField } from '../components/form';
 import { toast } from '../components/toast';
 import { Badge, Button, Card, ErrorBanner, Loading, PageHeader, type Tone } from '../components/ui';
-import { Link, navigate } from '../lib/router';
+import { Link, navigate, usePath } from '../lib/router';
 import { when } from '../lib/format';
 import { useResource } from '../lib/useResource';
 import './team.css';
@@ -35,8 +35,18 @@ export function WhoAmI({ me }: { me: AdminSession }) {
 
 /** On first start, the token holder is asked to create the first owner account. */
 export function FirstOwnerBanner({ me }: { me: AdminSession }) {
-  const setup = useResource<AdminSetup>(me.kind === 'token' ? '/session/setup' : null);
-  if (me.kind !== 'token' || setup.data?.hasAccounts !== false) return null;
+  const path = usePath();
+  const [needed, setNeeded] = useState(false);
+  // Checked again on every page change: the team page is where the first owner gets created.
+  useEffect(() => {
+    if (me.kind !== 'token') return;
+    let live = true;
+    api<AdminSetup>('GET', '/session/setup').then((s) => live && setNeeded(!s.hasAccounts), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [me.kind, path]);
+  if (me.kind !== 'token' || !needed || path === '/team') return null;
   return (
     <div className="banner banner-info" role="status">
       <span>You are signed in with the admin token. Create the first owner account so people sign in with their own email and password.</span>

@@ -1,4 +1,4 @@
-import { Fragment, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { withQuery } from '../api/client';
 import type { AuditEntry } from '../api/types';
 import { Badge, Card, EmptyState, ErrorBanner, LoadMore, Loading, Mono, PageHeader, SearchBox, type Tone } from '../components/ui';
@@ -52,13 +52,24 @@ function Summary({ e }: { e: AuditEntry }) {
   );
 }
 
+/** The value once it has stopped changing for a moment (typing in a filter asks the API once). */
+function useSettled<T>(value: T, ms = 250): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
 /** Every admin change, newest first: who, when, what, and the target before → after. */
 export function AuditPage() {
   const [actor, setActor] = useState('');
   const [targetType, setTargetType] = useState('');
   const [targetId, setTargetId] = useState('');
   const [open, setOpen] = useState<string>();
-  const pages = usePages<AuditEntry>(withQuery('/audit', { actor: actor.trim(), targetType, targetId: targetId.trim(), limit: 50 }));
+  const query = useSettled(withQuery('/audit', { actor: actor.trim(), targetType, targetId: targetId.trim(), limit: 50 }));
+  const pages = usePages<AuditEntry>(query);
   return (
     <>
       <PageHeader title="Audit log" description="Every change made through the admin API or this panel: who made it (an account or the admin token), when, and what the target was before and after. Secrets are never recorded." />

@@ -35,6 +35,7 @@ CREATE TABLE admin_sign_in_attempts (
 );
 CREATE INDEX admin_sign_in_attempts_email_idx ON admin_sign_in_attempts (email, at);
 CREATE INDEX admin_sign_in_attempts_ip_idx ON admin_sign_in_attempts (ip, at);
+CREATE INDEX admin_sign_in_attempts_at_idx ON admin_sign_in_attempts (at);
 
 -- Append-only. actor_id has no foreign key: the record outlives a deleted admin account.
 CREATE TABLE audit_log (

@@ -65,6 +65,8 @@ export interface SignInLimits {
  * it is within the limits; when it is not, how long until the oldest attempt in the window expires.
  */
 export async function admitSignIn(db: Queryable, email: string, ip: string, limits: SignInLimits): Promise<{ ok: true } | { ok: false; retryAfterMs: number }> {
+  // Attempts older than any window are no longer counted; dropping them keeps a guessing spree from growing the table.
+  await db.query("DELETE FROM admin_sign_in_attempts WHERE at < now() - interval '1 day'");
   await db.query('INSERT INTO admin_sign_in_attempts (email, ip) VALUES ($1, $2)', [email, ip]);
   const { rows } = await db.query<{ by_email: number; by_ip: number; email_wait: number | null; ip_wait: number | null }>(
     `WITH w AS (SELECT email, ip, at FROM admin_sign_in_attempts WHERE (email = $1 OR ip = $2) AND at > now() - $3 * interval '1 millisecond')
@@ -83,6 +85,5 @@ export async function admitSignIn(db: Queryable, email: string, ip: string, limi
 /** A correct password clears its email's attempts (not the address's: one account's success should not unlock guessing at others). */
 export async function signInSucceeded(db: Queryable, accountId: string, email: string): Promise<void> {
   await db.query('DELETE FROM admin_sign_in_attempts WHERE email = $1', [email]);
-  await db.query("DELETE FROM admin_sign_in_attempts WHERE at < now() - interval '1 day'");
   await db.query('UPDATE admin_accounts SET last_sign_in_at = now() WHERE id = $1', [accountId]);
 }

@@ -26,6 +26,11 @@ afterAll(async () => browser?.close());
 const heading = (name: string) => page.getByRole('heading', { level: 1, name }).waitFor();
 const dialog = () => page.getByRole('dialog');
 const fieldError = (param: string) => page.locator(`[data-field="${param}"] .field-error`);
+/** The panel's credit display: six decimals, trailing zeros dropped down to two. */
+const shown = (credits: string) => {
+  const [whole, frac = ''] = credits.split('.');
+  return `${Number(whole).toLocaleString('en-US')}.${frac.replace(/0+$/, '').padEnd(2, '0')}`;
+};
 
 /** Screenshots at both sizes, and no sideways scrolling on the phone. */
 async function shoot(name: string) {
@@ -177,7 +182,7 @@ describe('admin team in a browser', () => {
     const logged = (await h.gw.admin('GET', '/requests?limit=1')).data[0];
     expect(logged.stream).toBe(true);
     expect(Number(logged.cost)).toBeGreaterThan(0);
-    expect(await costStat.textContent()).toBe(Number(logged.cost).toFixed(6).replace(/0+$/, '').replace(/\.(\d)$/, '.$10').replace(/\.$/, '.00'));
+    expect(await costStat.textContent()).toBe(shown(logged.cost));
     expect(await attempts.textContent()).toContain(logged.id);
     await shoot('playground');
 

@@ -57,7 +57,11 @@ describe('admin team', () => {
     expect(foreign.status).toBe(403);
     expect((await adminCall(url(), 'GET', '/plans/csrf-1', { cookie })).status).toBe(404);
     expect((await adminCall(url(), 'GET', '/plans/csrf-2', { cookie })).status).toBe(404);
+    expect((await adminCall(url(), 'POST', '/plans', { cookie, body: plan('csrf-null'), headers: { origin: 'null' } })).status).toBe(403);
     expect((await adminCall(url(), 'POST', '/plans', { cookie, body: plan('csrf-3'), headers: { origin: url() } })).status).toBe(201);
+    // Behind a proxy that rewrites Host, the origin it forwarded counts as ours (over https, the scheme it ended).
+    const proxied = { origin: 'https://panel.example', 'x-forwarded-host': 'panel.example', 'x-forwarded-proto': 'https' };
+    expect((await adminCall(url(), 'POST', '/plans', { cookie, body: plan('csrf-5'), headers: proxied })).status).toBe(201);
     // Automation with the token sends no such header and keeps working.
     expect(await h.gw.admin('POST', '/plans', plan('csrf-4'))).toMatchObject({ id: 'csrf-4' });
   });

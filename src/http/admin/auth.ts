@@ -63,14 +63,28 @@ export function sessionCookieOptions(req: Request, env: Env): CookieOptions {
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Whether the Origin names this gateway: its host is the request's Host or, behind a proxy that
+ * rewrites Host, the X-Forwarded-Host it passes on. The scheme is not compared (a proxy that ends
+ * TLS may not say so), and "null" (a sandboxed or privacy-stripped origin) is not ours.
+ */
+function sameHost(origin: string, req: Request): boolean {
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const forwarded = String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim();
+  return host === req.headers.host || (forwarded !== '' && host === forwarded);
+}
+
 /** Refuses a cookie-authenticated unsafe request that a cross-site page could have sent. */
 export function checkCsrf(req: Request): void {
   if (SAFE.has(req.method)) return;
   if (!req.headers[CSRF_HEADER]) throw new PermissionError(`Admin writes from the panel must carry the "X-Requested-With" header.`, 'csrf_check_failed');
   const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `${req.protocol}://${req.get('host')}`) {
-    throw new PermissionError('This request came from another site.', 'csrf_check_failed');
-  }
+  if (origin !== undefined && !sameHost(origin, req)) throw new PermissionError('This request came from another site.', 'csrf_check_failed');
 }
 
 function bearerToken(req: Request): string | undefined {

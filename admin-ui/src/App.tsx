@@ -119,7 +119,7 @@ export function App() {
             </div>
           ))}
           <WhoAmI me={me} />
-          <button type="button" className="nav-link" onClick={() => session.signOut()}>
+          <button type="button" className="nav-link" onClick={() => void session.signOut()}>
             <Icon name="logout" />
             Sign out
           </button>

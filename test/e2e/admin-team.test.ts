@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
 import { launchBrowser, PHONE, screenshot, sidewaysOverflow } from '../helpers/browser.js';
 import { useGatewayHarness } from '../helpers/harness.js';
+import { injectFault } from '../helpers/mock-control.js';
 
 /**
  * The admin team in a real headless Chromium: first start with the token, sign-in with email and
@@ -184,6 +185,15 @@ describe('admin team in a browser', () => {
     expect(Number(logged.cost)).toBeGreaterThan(0);
     expect(await costStat.textContent()).toBe(shown(logged.cost));
     expect(await attempts.textContent()).toContain(logged.id);
+
+    // A first attempt the provider fails is retried: both attempts show, the failed one with its error.
+    await injectFault(h.mock, { provider: 'openai', match: 'flaky upstream', fault: { type: 'status', status: 503 } });
+    await page.getByLabel('Message').fill('Hello through a flaky upstream');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => answer.textContent()).toContain('Hello through a flaky upstream');
+    await expect.poll(() => attempts.locator('tbody tr').count()).toBe(2);
+    expect(await attempts.locator('tbody tr').first().textContent()).toContain('503');
+    await attempts.locator('tbody tr').nth(1).getByText('Served').waitFor();
     await shoot('playground');
 
     await page.getByLabel('API key').fill('tg_not-a-real-key');

@@ -1,4 +1,4 @@
-import type { AdminPermission, AdminSession } from './types';
+import type { AdminSession } from './types';
 
 /** The admin REST API (/admin/api), called with the session cookie or the admin token. */
 
@@ -34,9 +34,6 @@ function forgetToken(): void {
 }
 
 export const session = {
-  get token(): string | null {
-    return token;
-  },
   get me(): AdminSession | null | undefined {
     return me;
   },
@@ -62,8 +59,9 @@ export const session = {
     me = await api<AdminSession>('POST', '/session', { email, password });
     changed();
   },
-  signOut(): void {
-    if (me?.kind === 'account') void api('DELETE', '/session').catch(() => undefined);
+  /** Signs out; an account's session ends on the gateway first (so a reload cannot bring it back). */
+  async signOut(): Promise<void> {
+    if (me?.kind === 'account') await api('DELETE', '/session').catch(() => undefined);
     forgetToken();
     me = null;
     changed();
@@ -73,9 +71,6 @@ export const session = {
     forgetToken();
     me = null;
     changed();
-  },
-  can(permission: AdminPermission): boolean {
-    return me?.permissions.includes(permission) ?? false;
   },
   subscribe(listener: () => void): () => void {
     listeners.add(listener);

@@ -8,14 +8,9 @@ export function useMe(): AdminSession | null | undefined {
 }
 
 /**
- * Whether the signed-in caller's role allows this: the panel hides what it does not. The gateway
- * checks every call itself; this only keeps buttons that would be refused out of sight.
+ * Whether the signed-in caller's role allows `need` (undefined: nothing needed). The panel hides
+ * what it does not; the gateway checks every call itself, this only keeps refused buttons out of sight.
  */
-export function useCan(permission: AdminPermission): boolean {
-  return useMe()?.permissions.includes(permission) ?? false;
-}
-
-/** Like useCan, for components that may need no permission at all (`need` undefined: allowed). */
 export function useAllowed(need: AdminPermission | undefined): boolean {
   const me = useMe();
   return need === undefined || (me?.permissions.includes(need) ?? false);

@@ -30,7 +30,7 @@ function Attempts({ detail }: { detail: RequestDetail | undefined | 'loading' })
             <tr key={a.attemptId}>
               <td>{i + 1}</td>
               <td>{a.provider} <span className="sub">key {a.keyId}</span></td>
-              <td className="hide-sm"><Mono>{a.model}</Mono></td>
+              <td className="hide-sm nowrap"><Mono>{a.model}</Mono></td>
               <td className="num">{a.status}</td>
               <td className="num">{ms(Math.round(a.latencyMs))}</td>
               <td>{a.error ? <Badge tone="danger">{a.error}</Badge> : <Badge tone="success">Served</Badge>}</td>

@@ -1,4 +1,6 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { RateLimitError } from '../errors.js';
+import { Gate } from '../util/gate.js';
 
 /**
  * Admin account passwords, hashed with scrypt (node:crypto) and a per-password random salt. The
@@ -10,10 +12,19 @@ const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
 const SALT_BYTES = 16;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads by default), which DNS lookups for upstream calls
+ * share: a burst of sign-ins (guesses at many emails) must not take it over. Two hashes at a time
+ * per instance, a short queue, and beyond it a 429.
+ */
+const kdfGate = new Gate(2, 32, () => new RateLimitError('Too many sign-ins at once; try again in a moment.', 1, {}, 'sign_in_busy'));
+
 function scrypt(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   // 128·N·r bytes of memory; the default maxmem (32 MiB) is exactly what N = 2^15, r = 8 needs, so leave room.
   const opts: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
-  return new Promise((resolve, reject) => scryptCb(password.normalize('NFKC'), salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key))));
+  return kdfGate.run(
+    () => new Promise((resolve, reject) => scryptCb(password.normalize('NFKC'), salt, KEY_BYTES, opts, (err, key) => (err ? reject(err) : resolve(key)))),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -37,12 +37,17 @@ export function publicSessionRoutes(gw: Gateway): Router {
     const email = body.email.toLowerCase();
     const admitted = await admitSignIn(gw.db, email, req.ip ?? '', SIGN_IN_LIMITS);
     if (!admitted.ok) {
+      gw.log.warn({ email, ip: req.ip }, 'admin sign-in throttled');
       const seconds = Math.ceil(admitted.retryAfterMs / 1000);
       throw new RateLimitError(`Too many sign-in attempts. Try again in ${Math.ceil(seconds / 60)} minute(s).`, seconds, {}, 'too_many_sign_in_attempts');
     }
     const found = await findAdminForSignIn(gw.db, email);
     const ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoyHash()));
-    if (!found || !ok || found.account.disabled) throw new AuthenticationError(WRONG, 'invalid_credentials');
+    if (!found || !ok || found.account.disabled) {
+      gw.log.warn({ email, ip: req.ip }, 'admin sign-in refused');
+      throw new AuthenticationError(WRONG, 'invalid_credentials');
+    }
+    gw.log.info({ email, ip: req.ip }, 'admin signed in');
     await signInSucceeded(gw.db, found.account.id, email);
     if (needsRehash(found.passwordHash)) await setPasswordHash(gw.db, found.account.id, await hashPassword(body.password));
     const session = await createSession(gw.db, found.account.id, gw.env.ADMIN_SESSION_HOURS * 3_600_000, { ip: req.ip ?? '', userAgent: req.get('user-agent') ?? '' });

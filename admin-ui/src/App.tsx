@@ -1,8 +1,14 @@
-import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { session } from './api/client';
+import type { AdminPermission } from './api/types';
 import { Icon, type IconName } from './components/icons';
 import { Toaster } from './components/toast';
 import { Link, match, navigate, usePath } from './lib/router';
+import { useMe } from './lib/useSession';
+import { AuditPage } from './pages/AuditPage';
+import { PlaygroundPage } from './pages/PlaygroundPage';
+import { FirstOwnerBanner, ProfilePage, TeamPage, WhoAmI } from './pages/TeamPage';
+import { Loading } from './components/ui';
 import { AccountPage, CreditsPage } from './pages/CreditsPage';
 import { HealthPage } from './pages/HealthPage';
 import { ModelPage } from './pages/ModelPage';
@@ -14,7 +20,7 @@ import { UsagePage } from './pages/UsagePage';
 import { UserPage } from './pages/UserPage';
 import { UsersPage } from './pages/UsersPage';
 
-const NAV: { section: string; items: { to: string; label: string; icon: IconName }[] }[] = [
+const NAV: { section: string; items: { to: string; label: string; icon: IconName; need?: AdminPermission }[] }[] = [
   { section: 'Insight', items: [{ to: '/usage', label: 'Usage', icon: 'usage' }, { to: '/health', label: 'Health', icon: 'health' }] },
   {
     section: 'Catalogue',
@@ -25,6 +31,14 @@ const NAV: { section: string; items: { to: string; label: string; icon: IconName
     ],
   },
   { section: 'Customers', items: [{ to: '/users', label: 'Users & keys', icon: 'users' }, { to: '/credits', label: 'Credits', icon: 'credits' }] },
+  {
+    section: 'Team',
+    items: [
+      { to: '/playground', label: 'Playground', icon: 'play' },
+      { to: '/audit', label: 'Audit log', icon: 'audit' },
+      { to: '/team', label: 'Admin accounts', icon: 'team', need: 'team' },
+    ],
+  },
 ];
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
@@ -39,6 +53,10 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/users/:id', (p) => <UserPage id={p.id!} />],
   ['/credits', () => <CreditsPage />],
   ['/credits/:id', (p) => <AccountPage id={p.id!} />],
+  ['/playground', () => <PlaygroundPage />],
+  ['/audit', () => <AuditPage />],
+  ['/team', () => <TeamPage />],
+  ['/profile', () => <ProfilePage />],
 ];
 
 function Page({ path }: { path: string }) {
@@ -50,21 +68,25 @@ function Page({ path }: { path: string }) {
 }
 
 export function App() {
-  const token = useSyncExternalStore(session.subscribe, () => session.token);
+  const me = useMe();
   const path = usePath();
   const [menuOpen, setMenuOpen] = useState(false);
   const known = ROUTES.some(([p]) => match(p, path));
 
   useEffect(() => {
-    if (token && !known) navigate('/usage', true);
-  }, [token, known]);
+    if (me === undefined) void session.load();
+  }, [me]);
+  useEffect(() => {
+    if (me && !known) navigate('/usage', true);
+  }, [me, known]);
   useEffect(() => setMenuOpen(false), [path]);
   useEffect(() => {
     const item = NAV.flatMap((s) => s.items).find((i) => path === i.to || path.startsWith(`${i.to}/`));
     document.title = item ? `${item.label} · Tollgate admin` : 'Tollgate admin';
   }, [path]);
 
-  if (!token) return <SignIn />;
+  if (me === undefined) return <Loading />;
+  if (!me) return <SignIn />;
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
       <a className="skip-link" href="#main">
@@ -85,7 +107,7 @@ export function App() {
           {NAV.map((s) => (
             <div key={s.section} className="nav-section">
               <div className="nav-heading">{s.section}</div>
-              {s.items.map((i) => {
+              {s.items.filter((i) => !i.need || me.permissions.includes(i.need)).map((i) => {
                 const current = path === i.to || path.startsWith(`${i.to}/`);
                 return (
                   <Link key={i.to} to={i.to} className={`nav-link ${current ? 'active' : ''}`} aria-current={current ? 'page' : undefined}>
@@ -96,13 +118,15 @@ export function App() {
               })}
             </div>
           ))}
-          <button type="button" className="nav-link signout" onClick={() => session.signOut()}>
+          <WhoAmI me={me} />
+          <button type="button" className="nav-link" onClick={() => void session.signOut()}>
             <Icon name="logout" />
             Sign out
           </button>
         </nav>
       </aside>
       <main id="main" className="main" tabIndex={-1}>
+        <FirstOwnerBanner me={me} />
         <Page path={path} />
       </main>
       <Toaster />

@@ -31,6 +31,10 @@ export async function revokeApiKey(db: Queryable, id: string): Promise<boolean> 
   return (await db.query('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [id])).rowCount > 0;
 }
 
+export async function getApiKey(db: Queryable, id: string): Promise<ApiKey | undefined> {
+  return (await db.query<ApiKey>(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id = $1`, [id])).rows[0];
+}
+
 /** A user's keys, newest first. */
 export async function listUserApiKeys(db: Queryable, userId: string): Promise<ApiKey[]> {
   return (await db.query<ApiKey>(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.user_id = $1 ORDER BY k.created_at DESC`, [userId])).rows;

@@ -1,7 +1,7 @@
 import { changeBalance } from '../credits/ledger.js';
 import type { Micros } from '../credits/money.js';
 import type { User, UserUpdate } from '../sdk/admin-api/index.js';
-import type { Db, Queryable } from '../store/db.js';
+import type { Queryable } from '../store/db.js';
 import { isoTime, setClause } from '../store/sql.js';
 
 /** Users and the accounts they draw on: the writes (admin API and first start) and the admin API's reads. */
@@ -37,14 +37,11 @@ export interface NewUser {
   initialCredits: Micros;
 }
 
-/** Creates a user (and its account, and the initial grant) in one transaction. */
-export async function createUser(db: Db, u: NewUser): Promise<User> {
-  const id = await db.transaction(async (tx) => {
-    const accountId = u.accountId ?? (await createAccount(tx, u.accountName ?? u.email));
-    const userId = await insertUser(tx, { ...u, accountId });
-    if (u.initialCredits > 0n) await changeBalance(tx, { accountId, kind: 'grant', amount: u.initialCredits, note: 'initial credits', actor: 'admin' });
-    return userId;
-  });
+/** Creates a user (and its account, and the initial grant); run it in a transaction so they land together. */
+export async function createUser(db: Queryable, u: NewUser & { actor?: string }): Promise<User> {
+  const accountId = u.accountId ?? (await createAccount(db, u.accountName ?? u.email));
+  const id = await insertUser(db, { ...u, accountId });
+  if (u.initialCredits > 0n) await changeBalance(db, { accountId, kind: 'grant', amount: u.initialCredits, note: 'initial credits', actor: u.actor ?? 'admin' });
   return (await getUser(db, id))!;
 }
 

@@ -20,6 +20,8 @@ export interface Env extends TracingEnv {
   REDIS_KEY_PREFIX: string;
   DATA_DIR: string;
   ADMIN_TOKEN?: string;
+  ADMIN_SESSION_HOURS: number;
+  ADMIN_COOKIE_SECURE: 'auto' | 'always' | 'never';
   ENCRYPTION_KEY?: string;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   MAX_BODY_BYTES: number;

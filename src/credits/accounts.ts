@@ -28,11 +28,14 @@ export async function getAccount(db: Queryable, id: string): Promise<Account | u
   return row && withCredits(row);
 }
 
-/** One page of an account's ledger, newest first; `before` is the previous page's `nextBefore`. */
+/**
+ * One page of an account's ledger, newest first; `before` is the previous page's `nextBefore`.
+ * Ordered by the column, not the text alias of the same name (which would put "9" before "12").
+ */
 export async function ledgerPage(db: Queryable, accountId: string, page: { limit: number; before: string | null }): Promise<LedgerPage> {
   const { rows } = await db.query<Omit<LedgerEntry, 'amountCredits'>>(
     `SELECT id::text AS id, kind, amount::text AS amount, request_id AS "requestId", note, actor, ${isoTime('created_at')} AS "createdAt"
-       FROM ledger WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
+       FROM ledger WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger.id DESC LIMIT $3`,
     [accountId, page.before, page.limit],
   );
   return {

@@ -23,7 +23,7 @@ type List<X> = { data: X[] };
 
 /**
  * The admin REST API (/admin/api), typed: providers and their keys, models and prices, plans,
- * users and API keys, accounts and credits, usage and health. Errors are the same classes as the
+ * users and API keys, accounts and credits, usage and health, admin accounts and the audit log. Errors are the same classes as the
  * app client's (e.g. a validation failure is an `openai` BadRequestError whose `param` names the field).
  */
 export class TollgateAdmin {
@@ -123,6 +123,20 @@ export class TollgateAdmin {
   /** Requests, errors, tokens and spend per hour or day (UTC, zero-filled) and per model, provider or user. */
   stats(query: T.UsageStatsQuery = {}): Promise<T.UsageStats> {
     return this.#get<T.UsageStats>('/stats/usage', { ...query });
+  }
+
+  /** Admin accounts (the admin token acts as an owner, so it may manage them). */
+  readonly team = {
+    list: () => this.#list<T.AdminAccount>('/team'),
+    create: (body: T.AdminAccountCreate) => this.#send<T.AdminAccount>('POST', '/team', body),
+    /** A new `password` or `disabled: true` signs the account out everywhere. */
+    update: (accountId: string, body: T.AdminAccountUpdate) => this.#send<T.AdminAccount>('PATCH', `/team/${id(accountId)}`, body),
+    delete: (accountId: string) => this.#send<void>('DELETE', `/team/${id(accountId)}`),
+  };
+
+  /** One page of the audit log of admin changes, newest first; pass `nextBefore` as `before` for the next. */
+  audit(query: T.AuditQuery = {}): Promise<T.AuditPage> {
+    return this.#get<T.AuditPage>('/audit', { ...query });
   }
 
   /** Traffic, error and cache-hit rates and latency per provider over the last `minutes`, and breaker states. */

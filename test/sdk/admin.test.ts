@@ -114,6 +114,22 @@ describe('TollgateAdmin', () => {
     expect(await a.providers.get('sdk-temp').catch((e) => e)).toMatchObject({ status: 404 });
   });
 
+  it('manages admin accounts and reads the audit log of what it changed', async () => {
+    const a = admin();
+    const ada = await a.team.create({ email: 'ada@example.com', role: 'billing', password: 'a long enough password' });
+    expect(ada).toMatchObject({ email: 'ada@example.com', role: 'billing', disabled: false });
+    expect((await a.team.update(ada.id, { role: 'viewer' })).role).toBe('viewer');
+    expect((await a.team.list()).map((x) => x.email)).toContain('ada@example.com');
+    await a.team.delete(ada.id);
+
+    const page = await a.audit({ targetType: 'admin_account', limit: 2 });
+    expect(page.data.map((e) => e.action)).toEqual(['admin_account.delete', 'admin_account.update']);
+    expect(page.data[1]).toMatchObject({ actor: 'admin token', before: { role: 'billing' }, after: { role: 'viewer' } });
+    const older = await a.audit({ targetType: 'admin_account', before: page.nextBefore! });
+    expect(older.data.map((e) => e.action)).toEqual(['admin_account.create']);
+    expect(older.nextBefore).toBeNull();
+  });
+
   it('raises validation failures naming the field, and refuses a wrong admin token', async () => {
     const err = await admin().plans.create({ id: 'Not A Slug', name: 'x' }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);

@@ -1,4 +1,6 @@
-/** The admin REST API (/admin/api), authenticated with the admin token the operator signed in with. */
+import type { AdminSession } from './types';
+
+/** The admin REST API (/admin/api), called with the session cookie or the admin token. */
 
 const TOKEN_KEY = 'tollgate.adminToken';
 
@@ -14,23 +16,61 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Who is signed in. A named account signs in with email and password: the gateway sets an
+ * HttpOnly session cookie the panel never sees. The admin token (first start, automation) is kept
+ * in this tab (or this device, when asked) and sent as a bearer token. `me` is undefined until the
+ * gateway has said who the caller is, null when nobody is signed in.
+ */
 let token: string | null = sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+let me: AdminSession | null | undefined;
 const listeners = new Set<() => void>();
+const changed = () => listeners.forEach((l) => l());
+
+function forgetToken(): void {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+}
 
 export const session = {
-  get token(): string | null {
-    return token;
+  get me(): AdminSession | null | undefined {
+    return me;
   },
-  signIn(value: string, remember: boolean): void {
+  /** Asks the gateway who this is (cookie or kept token); called once when the panel opens. */
+  async load(): Promise<void> {
+    try {
+      me = await api<AdminSession>('GET', '/session');
+    } catch {
+      me = null;
+    }
+    changed();
+  },
+  /** Signs in with the admin token, checked against the API before it is kept. */
+  async signInWithToken(value: string, remember: boolean): Promise<void> {
+    const who = await api<AdminSession>('GET', '/session', undefined, value);
     token = value;
     (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, value);
-    listeners.forEach((l) => l());
+    me = who;
+    changed();
   },
-  signOut(): void {
-    token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(TOKEN_KEY);
-    listeners.forEach((l) => l());
+  async signIn(email: string, password: string): Promise<void> {
+    forgetToken();
+    me = await api<AdminSession>('POST', '/session', { email, password });
+    changed();
+  },
+  /** Signs out; an account's session ends on the gateway first (so a reload cannot bring it back). */
+  async signOut(): Promise<void> {
+    if (me?.kind === 'account') await api('DELETE', '/session').catch(() => undefined);
+    forgetToken();
+    me = null;
+    changed();
+  },
+  /** The gateway no longer accepts this session or token. */
+  expired(): void {
+    forgetToken();
+    me = null;
+    changed();
   },
   subscribe(listener: () => void): () => void {
     listeners.add(listener);
@@ -47,13 +87,21 @@ export function withQuery(path: string, query?: Query): string {
   return s ? `${path}${path.includes('?') ? '&' : '?'}${s}` : path;
 }
 
-/** Calls the admin API; throws ApiError with the API's message and `param`. A 401 signs out. */
+/**
+ * Calls the admin API; throws ApiError with the API's message and `param`. A 401 signs out.
+ * X-Requested-With goes on every call: the gateway refuses cookie-authenticated writes without it
+ * (another site's form or fetch cannot add it).
+ */
 export async function api<T = unknown>(method: string, path: string, body?: unknown, authToken = token): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/admin/api${path}`, {
       method,
-      headers: { authorization: `Bearer ${authToken ?? ''}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-requested-with': 'tollgate-admin',
+        ...(authToken ? { authorization: `Bearer ${authToken}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
@@ -69,7 +117,7 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (!res.ok) {
     const e = (json as { error?: { message?: string; param?: string | null; code?: string | null } } | undefined)?.error;
-    if (res.status === 401 && authToken === token && token !== null) session.signOut();
+    if (res.status === 401 && authToken === token && me) session.expired();
     throw new ApiError(res.status, e?.message ?? `The gateway answered ${res.status}.`, e?.param ?? null, e?.code ?? null);
   }
   return json as T;

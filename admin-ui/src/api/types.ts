@@ -6,6 +6,9 @@
  */
 
 import type {
+  AdminAccount, AdminPermission, AdminRole, AdminSession, AdminSetup, AuditEntry, AuditPage,
+} from '../../../src/sdk/admin-api/index.js';
+import type {
   Account, AdminHealth, ApiKey, CreatedApiKey, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 } from '../../../src/sdk/admin-api/index.js';
@@ -14,6 +17,8 @@ export type {
   Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 };
+
+export type { AdminAccount, AdminPermission, AdminRole, AdminSession, AdminSetup, AuditEntry, AuditPage };
 
 export type ConnectionTest = ProviderTestResult;
 export type CreatedKey = CreatedApiKey;

@@ -1,19 +1,24 @@
 import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import type { AdminPermission } from '../api/types';
+import { useAllowed } from '../lib/useSession';
 import { Button } from './ui';
 
 interface FormState {
   errors: Record<string, string>;
   busy: boolean;
+  /** The caller's role cannot submit this form: its fields are read-only and its submit button hidden. */
+  readOnly: boolean;
 }
-const FormContext = createContext<FormState>({ errors: {}, busy: false });
+const FormContext = createContext<FormState>({ errors: {}, busy: false, readOnly: false });
 
 /**
  * A form that submits on Enter and shows the admin API's validation errors next to the field the
  * API names (`error.param`, e.g. "price.inputPerMtok" — fields carry that path as their name);
  * errors about no field on the form show above it.
  */
-export function Form({ onSubmit, children, className }: { onSubmit: (data: FormData) => Promise<unknown>; children: ReactNode; className?: string }) {
+export function Form({ onSubmit, children, className, need }: { onSubmit: (data: FormData) => Promise<unknown>; children: ReactNode; className?: string; need?: AdminPermission }) {
+  const readOnly = !useAllowed(need);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -28,14 +33,14 @@ export function Form({ onSubmit, children, className }: { onSubmit: (data: FormD
   }, [errors]);
 
   return (
-    <FormContext.Provider value={{ errors, busy }}>
+    <FormContext.Provider value={{ errors, busy, readOnly }}>
       <form
         ref={ref}
         noValidate
         className={className}
         onSubmit={async (e) => {
           e.preventDefault();
-          if (busy) return;
+          if (busy || readOnly) return;
           setBusy(true);
           setErrors({});
           setFormError(undefined);
@@ -58,7 +63,13 @@ export function Form({ onSubmit, children, className }: { onSubmit: (data: FormD
             {formError}
           </div>
         )}
-        {children}
+        {readOnly ? (
+          <fieldset disabled className="readonly-fields">
+            {children}
+          </fieldset>
+        ) : (
+          children
+        )}
       </form>
     </FormContext.Provider>
   );
@@ -73,7 +84,8 @@ function fieldMessage(message: string, param: string): string {
 }
 
 export function SubmitButton({ children, variant = 'primary' }: { children: ReactNode; variant?: 'primary' | 'danger' }) {
-  const { busy } = useContext(FormContext);
+  const { busy, readOnly } = useContext(FormContext);
+  if (readOnly) return null;
   return (
     <Button type="submit" variant={variant} busy={busy}>
       {children}

@@ -1,9 +1,13 @@
 import type { ButtonHTMLAttributes, ReactNode } from 'react';
+import type { AdminPermission } from '../api/types';
+import { useAllowed } from '../lib/useSession';
 import { Icon, type IconName } from './icons';
 
 type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
 
-export function Button({ variant = 'secondary', icon, busy, size, children, className, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; icon?: IconName; busy?: boolean; size?: 'sm' }) {
+/** `need`: the permission the button's action needs; callers whose role lacks it do not see the button. */
+export function Button({ variant = 'secondary', icon, busy, size, children, className, need, ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; icon?: IconName; busy?: boolean; size?: 'sm'; need?: AdminPermission }) {
+  if (!useAllowed(need)) return null;
   return (
     <button type="button" className={`btn btn-${variant} ${size === 'sm' ? 'btn-sm' : ''} ${className ?? ''}`} aria-busy={busy || undefined} disabled={busy || rest.disabled} {...rest}>
       {busy ? <span className="spinner" aria-hidden /> : icon && <Icon name={icon} />}
@@ -112,9 +116,11 @@ export function Segmented<T extends string>({ label, value, options, onChange }:
   );
 }
 
-export function Switch({ checked, onChange, label, disabled }: { checked: boolean; onChange: (next: boolean) => void; label: string; disabled?: boolean }) {
+/** `need`: the permission flipping it needs; without it the switch only shows the state. */
+export function Switch({ checked, onChange, label, disabled, need }: { checked: boolean; onChange: (next: boolean) => void; label: string; disabled?: boolean; need?: AdminPermission }) {
+  const allowed = useAllowed(need);
   return (
-    <button type="button" role="switch" aria-checked={checked} aria-label={label} className="switch" disabled={disabled} onClick={() => onChange(!checked)}>
+    <button type="button" role="switch" aria-checked={checked} aria-label={label} className="switch" disabled={disabled || !allowed} onClick={() => onChange(!checked)}>
       <span className="switch-thumb" />
     </button>
   );

@@ -89,8 +89,8 @@ export function AccountPage({ id }: { id: string }) {
         description={a && <>{a.userCount === 1 ? '1 user shares' : `${a.userCount} users share`} this balance · <Mono>{a.id}</Mono></>}
         actions={
           <>
-            <Button onClick={() => setDialog('adjustment')}>Adjust</Button>
-            <Button variant="primary" icon="plus" onClick={() => setDialog('grant')}>Grant credits</Button>
+            <Button need="credits" onClick={() => setDialog('adjustment')}>Adjust</Button>
+            <Button need="credits" variant="primary" icon="plus" onClick={() => setDialog('grant')}>Grant credits</Button>
           </>
         }
       />

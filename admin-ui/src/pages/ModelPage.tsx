@@ -21,6 +21,7 @@ function FallbackChain({ model, all, onSaved }: { model: Model; all: Model[]; on
   return (
     <Card title="Fallback chain" description="When this model’s provider fails, requests try these in order. Each is priced at the model that served it.">
       <Form
+        need="catalogue"
         onSubmit={async () => {
           await api('PATCH', `/models/${encodeURIComponent(model.alias)}`, { fallbacks: chain });
           toast('Fallback chain saved');
@@ -50,7 +51,7 @@ function FallbackChain({ model, all, onSaved }: { model: Model; all: Model[]; on
               <option value="">Add a fallback…</option>
               {candidates.map((m) => <option key={m.alias} value={m.alias}>{m.alias} ({m.providerId})</option>)}
             </select>
-            <Button icon="plus" disabled={!pick} onClick={() => { setChain((c) => [...c, pick]); setPick(''); }}>Add</Button>
+            <Button need="catalogue" icon="plus" disabled={!pick} onClick={() => { setChain((c) => [...c, pick]); setPick(''); }}>Add</Button>
           </div>
         </div>
         <div className="card-form-footer">
@@ -68,6 +69,7 @@ function Prices({ model, onSaved }: { model: Model; onSaved: () => Promise<void>
   return (
     <Card title="Prices" description="Credits per 1M tokens. A new price applies to requests that start after its effective time; requests in flight keep theirs.">
       <Form
+        need="catalogue"
         onSubmit={async (data) => {
           const from = str(data, 'effectiveFrom');
           const iso = from && !Number.isNaN(new Date(from).getTime()) ? new Date(from).toISOString() : from;
@@ -111,6 +113,7 @@ function Settings({ model, providers, onSaved }: { model: Model; providers: Prov
   return (
     <Card title="Settings">
       <Form
+        need="catalogue"
         className="stack"
         onSubmit={async (data) => {
           const ttl = str(data, 'cacheTtlSeconds');
@@ -173,9 +176,9 @@ export function ModelPage({ alias }: { alias: string }) {
         actions={m && (
           <>
             <span className="switch-label">
-              <Switch checked={m.enabled} label={`${alias} enabled`} onChange={setEnabled} /> Enabled
+              <Switch need="catalogue" checked={m.enabled} label={`${alias} enabled`} onChange={setEnabled} /> Enabled
             </span>
-            <Button variant="ghost" icon="trash" className="danger-text" onClick={() => setDeleting(true)}>Delete</Button>
+            <Button need="catalogue" variant="ghost" icon="trash" className="danger-text" onClick={() => setDeleting(true)}>Delete</Button>
           </>
         )}
       />

@@ -31,7 +31,7 @@ export function ModelsPage() {
         title="Models & prices"
         description="The catalogue apps can call. Changes reach every gateway instance within a second."
         actions={
-          <Button variant="primary" icon="plus" onClick={() => setAdding(true)} disabled={noProviders} title={noProviders ? 'Add a provider first' : undefined}>
+          <Button need="catalogue" variant="primary" icon="plus" onClick={() => setAdding(true)} disabled={noProviders} title={noProviders ? 'Add a provider first' : undefined}>
             Add model
           </Button>
         }
@@ -41,7 +41,7 @@ export function ModelsPage() {
       {list && (
         <Card flush>
           {list.length === 0 ? (
-            <EmptyState icon="models" title="No models yet" action={!noProviders && <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>Add model</Button>}>
+            <EmptyState icon="models" title="No models yet" action={!noProviders && <Button need="catalogue" variant="primary" icon="plus" onClick={() => setAdding(true)}>Add model</Button>}>
               {noProviders ? 'Add a provider first, then the models it serves.' : 'Give a provider’s model an alias and a price.'}
             </EmptyState>
           ) : (
@@ -78,7 +78,7 @@ export function ModelsPage() {
                       <td className="num hide-sm">{compact(m.contextWindow)}</td>
                       <td className="hide-sm">{m.fallbacks.length ? <span className="chain">{m.fallbacks.join(' → ')}</span> : <span className="muted">—</span>}</td>
                       <td>
-                        <Switch checked={m.enabled} label={`${m.alias} enabled`} onChange={(v) => setEnabled(m, v)} />
+                        <Switch need="catalogue" checked={m.enabled} label={`${m.alias} enabled`} onChange={(v) => setEnabled(m, v)} />
                       </td>
                     </tr>
                   ))}

@@ -70,7 +70,7 @@ export function PlansPage() {
       <PageHeader
         title="Plans & limits"
         description="Rate limits and markup for groups of users. Users move between plans on their page."
-        actions={<Button variant="primary" icon="plus" onClick={() => setEditing('new')}>New plan</Button>}
+        actions={<Button need="plans" variant="primary" icon="plus" onClick={() => setEditing('new')}>New plan</Button>}
       />
       <ErrorBanner error={plans.error} onRetry={plans.reload} />
       {!list && plans.loading && <Loading />}
@@ -104,8 +104,8 @@ export function PlansPage() {
                     <td className="num">{p.markupBps ? `+${(p.markupBps / 100).toFixed(p.markupBps % 100 ? 2 : 0)}%` : <span className="muted">None</span>}</td>
                     <td className="num">{num(p.userCount)}</td>
                     <td className="actions-col">
-                      <Button size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>Edit</Button>
-                      <Button size="sm" variant="ghost" className="danger-text" disabled={p.id === 'default'} onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>Delete</Button>
+                      <Button need="plans" size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>Edit</Button>
+                      <Button need="plans" size="sm" variant="ghost" className="danger-text" disabled={p.id === 'default'} onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>Delete</Button>
                     </td>
                   </tr>
                 ))}

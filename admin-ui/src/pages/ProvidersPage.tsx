@@ -110,10 +110,10 @@ function ProviderCard({ provider, reload }: { provider: Provider; reload: () => 
       }
       actions={
         <>
-          <Button icon="plug" onClick={runTest} busy={test === 'running'} aria-label={`Test connection to ${provider.name}`}>
+          <Button need="catalogue" icon="plug" onClick={runTest} busy={test === 'running'} aria-label={`Test connection to ${provider.name}`}>
             Test connection
           </Button>
-          <Button icon="edit" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit ${provider.name}`}>
+          <Button need="catalogue" icon="edit" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit ${provider.name}`}>
             Edit
           </Button>
         </>
@@ -156,13 +156,13 @@ function ProviderCard({ provider, reload }: { provider: Provider; reload: () => 
                   </td>
                   <td>{r ? r.ok ? <Badge tone="success" dot>OK · {ms(r.latencyMs)}</Badge> : <span title={r.error ?? ''}><Badge tone="danger" dot>{r.status || 'Failed'}{r.error ? ` · ${r.error.slice(0, 40)}` : ''}</Badge></span> : <span className="muted">—</span>}</td>
                   <td>
-                    <Switch checked={k.enabled} label={`Key ••••${k.last4} enabled`} onChange={(v) => toggle({ enabled: v }, `/providers/${provider.id}/keys/${k.id}`)} />
+                    <Switch need="catalogue" checked={k.enabled} label={`Key ••••${k.last4} enabled`} onChange={(v) => toggle({ enabled: v }, `/providers/${provider.id}/keys/${k.id}`)} />
                   </td>
                   <td className="actions-col">
-                    <Button size="sm" variant="ghost" onClick={() => setKeyDialog({ mode: 'rotate', key: k })}>
+                    <Button need="catalogue" size="sm" variant="ghost" onClick={() => setKeyDialog({ mode: 'rotate', key: k })}>
                       Rotate
                     </Button>
-                    <Button size="sm" variant="ghost" className="danger-text" onClick={() => setKeyDialog({ mode: 'remove', key: k })} aria-label={`Remove key ••••${k.last4}`}>
+                    <Button need="catalogue" size="sm" variant="ghost" className="danger-text" onClick={() => setKeyDialog({ mode: 'remove', key: k })} aria-label={`Remove key ••••${k.last4}`}>
                       Remove
                     </Button>
                   </td>
@@ -174,14 +174,14 @@ function ProviderCard({ provider, reload }: { provider: Provider; reload: () => 
       </div>
       {provider.keys.length === 0 && <p className="card-note">No keys yet: requests to this provider fail until one is added.</p>}
       <div className="card-footer">
-        <Button size="sm" icon="plus" onClick={() => setKeyDialog({ mode: 'add' })}>
+        <Button need="catalogue" size="sm" icon="plus" onClick={() => setKeyDialog({ mode: 'add' })}>
           Add key
         </Button>
         <span className="muted small">
           Timeouts: connect {ms(provider.connectTimeoutMs)} · first byte {ms(provider.firstByteTimeoutMs)} · total {ms(provider.totalTimeoutMs)}
         </span>
         <span className="switch-label">
-          Provider enabled <Switch checked={provider.enabled} label={`${provider.name} enabled`} onChange={(v) => toggle({ enabled: v })} />
+          Provider enabled <Switch need="catalogue" checked={provider.enabled} label={`${provider.name} enabled`} onChange={(v) => toggle({ enabled: v })} />
         </span>
       </div>
       {keyDialog && <KeyForm provider={provider} dialog={keyDialog} onClose={() => setKeyDialog(undefined)} onDone={() => { setKeyDialog(undefined); void reload(); }} />}
@@ -214,7 +214,7 @@ export function ProvidersPage() {
         title="Providers"
         description="Upstream AI providers and their API keys. Keys are stored encrypted; only the last four characters are shown."
         actions={
-          <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
+          <Button need="catalogue" variant="primary" icon="plus" onClick={() => setAdding(true)}>
             Add provider
           </Button>
         }
@@ -223,7 +223,7 @@ export function ProvidersPage() {
       {!list && providers.loading && <Loading />}
       {list?.length === 0 && (
         <Card>
-          <EmptyState icon="providers" title="No providers yet" action={<Button variant="primary" icon="plus" onClick={() => setAdding(true)}>Add provider</Button>}>
+          <EmptyState icon="providers" title="No providers yet" action={<Button need="catalogue" variant="primary" icon="plus" onClick={() => setAdding(true)}>Add provider</Button>}>
             Add OpenAI, Anthropic, Gemini or Mistral with an API key, then add models on it.
           </EmptyState>
         </Card>

@@ -18,7 +18,7 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
   const [revoking, setRevoking] = useState<ApiKey>();
   const list = keys.data?.data;
   return (
-    <Card title="API keys" description="Apps send a key as their OpenAI API key. Secrets are shown once, at creation." actions={<Button icon="key" variant="primary" onClick={() => setCreating(true)}>Create key</Button>} flush>
+    <Card title="API keys" description="Apps send a key as their OpenAI API key. Secrets are shown once, at creation." actions={<Button need="customers" icon="key" variant="primary" onClick={() => setCreating(true)}>Create key</Button>} flush>
       <ErrorBanner error={keys.error} onRetry={keys.reload} />
       {!list && keys.loading && <Loading />}
       {list?.length === 0 && <EmptyState icon="key" title="No keys yet">Create one to let this user call the gateway.</EmptyState>}
@@ -37,7 +37,7 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
                   <td>{relative(k.createdAt)}</td>
                   <td>{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                   <td className="actions-col">
-                    {!k.revokedAt && <Button size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.name || k.prefix}`}>Revoke</Button>}
+                    {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.name || k.prefix}`}>Revoke</Button>}
                   </td>
                 </tr>
               ))}
@@ -71,7 +71,7 @@ export function UserPage({ id }: { id: string }) {
         back={<Link to="/users" className="back-link"><Icon name="back" /> Users</Link>}
         title={<span className="title-row">{u?.email ?? 'User'} {u && (u.disabled ? <Badge tone="danger" dot>Disabled</Badge> : <Badge tone="success" dot>Active</Badge>)}</span>}
         description={u && <>{u.name ? `${u.name} · ` : ''}Plan <strong>{u.planId}</strong> · account {u.accountName} · since {day(u.createdAt)}</>}
-        actions={u && (u.disabled ? <Button onClick={() => setDisabled(false)}>Enable user</Button> : <Button className="danger-text" onClick={() => setDisabled(true)}>Disable user</Button>)}
+        actions={u && (u.disabled ? <Button need="customers" onClick={() => setDisabled(false)}>Enable user</Button> : <Button need="customers" className="danger-text" onClick={() => setDisabled(true)}>Disable user</Button>)}
       />
       <ErrorBanner error={user.error} onRetry={user.reload} />
       {!u && user.loading && <Loading />}
@@ -82,7 +82,7 @@ export function UserPage({ id }: { id: string }) {
             <Stat label="Held by requests in flight" value={credits(microsToCredits(u.heldMicros))} />
             <Stat label="Active keys" value={u.activeKeys} />
             <div className="stat stat-actions">
-              <Button variant="primary" icon="plus" onClick={() => setGranting(true)}>Grant credits</Button>
+              <Button need="credits" variant="primary" icon="plus" onClick={() => setGranting(true)}>Grant credits</Button>
               <Link to={`/credits/${u.accountId}`} className="text-link">Account ledger →</Link>
             </div>
           </div>
@@ -90,6 +90,7 @@ export function UserPage({ id }: { id: string }) {
             <Keys user={u} onChange={() => void user.reload()} />
             <Card title="Profile">
               <Form
+                need="customers"
                 className="stack"
                 onSubmit={async (data) => {
                   await api('PATCH', `/users/${id}`, { name: String(data.get('name') ?? ''), planId: str(data, 'planId') });

@@ -52,7 +52,7 @@ function UsersTable() {
     <>
       <div className="toolbar">
         <SearchBox value={q} onChange={setQ} label="Search by email or name" />
-        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>New user</Button>
+        <Button need="customers" variant="primary" icon="plus" onClick={() => setAdding(true)}>New user</Button>
       </div>
       <ErrorBanner error={users.error} onRetry={users.reload} />
       {!list && users.loading && <Loading />}
@@ -124,7 +124,7 @@ function KeysTable() {
                       <td className="hide-sm">{relative(k.createdAt)}</td>
                       <td className="hide-sm">{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                       <td className="actions-col">
-                        {!k.revokedAt && <Button size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.prefix}`}>Revoke</Button>}
+                        {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.prefix}`}>Revoke</Button>}
                       </td>
                     </tr>
                   ))}

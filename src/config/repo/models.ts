@@ -1,7 +1,7 @@
 import { creditsToMicros } from '../../credits/money.js';
 import { InvalidRequestError } from '../../errors.js';
 import type { Model, ModelCreate, ModelUpdate, Price, PriceCreate } from '../../sdk/admin-api/index.js';
-import type { Db, Queryable } from '../../store/db.js';
+import type { Queryable } from '../../store/db.js';
 import { isoTime, setClause } from '../../store/sql.js';
 
 /** Models and their prices: the one place that writes them (seed and admin API) and the admin API's reads. */
@@ -74,9 +74,10 @@ export async function insertModel(db: Queryable, m: ModelCreate): Promise<void> 
   await insertPrice(db, m.alias, m.price);
 }
 
-export async function createModel(db: Db, m: ModelCreate): Promise<Model> {
+/** Creates a model with its first price; run it in a transaction (the admin API's, with its audit record). */
+export async function createModel(db: Queryable, m: ModelCreate): Promise<Model> {
   await checkFallbacks(db, m.alias, m.fallbacks);
-  await db.transaction((tx) => insertModel(tx, m));
+  await insertModel(db, m);
   return (await getModel(db, m.alias))!;
 }
 

@@ -1,6 +1,6 @@
 import { adapterFor } from '../../providers/registry.js';
 import type { Provider, ProviderCreate, ProviderUpdate } from '../../sdk/admin-api/index.js';
-import type { Db, Queryable } from '../../store/db.js';
+import type { Queryable } from '../../store/db.js';
 import type { SecretBox } from '../../store/secrets.js';
 import { isoTime, setClause } from '../../store/sql.js';
 import { insertProviderKey } from './provider-keys.js';
@@ -38,9 +38,9 @@ export async function insertProvider(db: Queryable, secrets: SecretBox, p: Provi
   for (const k of p.keys ?? []) await insertProviderKey(db, secrets, p.id, k);
 }
 
-/** Creates a provider with its keys in one transaction and returns it as the admin API shows it. */
-export async function createProvider(db: Db, secrets: SecretBox, p: ProviderCreate): Promise<Provider> {
-  await db.transaction((tx) => insertProvider(tx, secrets, p));
+/** Creates a provider with its keys and returns it as the admin API shows it; run it in a transaction. */
+export async function createProvider(db: Queryable, secrets: SecretBox, p: ProviderCreate): Promise<Provider> {
+  await insertProvider(db, secrets, p);
   return (await getProvider(db, p.id))!;
 }
 

@@ -1,12 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { creditsView, getAccount, ledgerPage, listAccounts } from '../../credits/accounts.js';
 import { assertPositive, changeBalance } from '../../credits/ledger.js';
-import { creditsToMicros } from '../../credits/money.js';
+import { creditsToMicros, formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { CreditChange, type CreditChangeResult } from '../../sdk/admin-api/index.js';
 import { readUsageQuery } from '../account/usage-query.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { NotFoundError } from '../../errors.js';
+import { actorOf } from './auth.js';
+import { auditedWrite } from './audited.js';
 import { mapDbErrors } from './db-errors.js';
 import { clampInt, optionalString } from '../query.js';
 import { bodyParser } from './schemas.js';
@@ -31,9 +33,19 @@ export function accountAdminRoutes(gw: Gateway): Router {
     const body = parseCreditChange(req.body);
     const amount = creditsToMicros(body.amount);
     if (kind === 'grant') assertPositive(amount);
-    const out = await mapDbErrors(() =>
-      changeBalance(gw.db, { accountId: String(req.params.id), kind, amount, note: body.note ?? '', actor: 'admin', idempotencyKey: body.idempotencyKey }),
-    );
+    const accountId = String(req.params.id);
+    const out = await auditedWrite(gw, res, async (tx, audit) => {
+      const change = await changeBalance(tx, { accountId, kind, amount, note: body.note ?? '', actor: actorOf(res).label, idempotencyKey: body.idempotencyKey });
+      if (change.applied) {
+        await audit({
+          action: `credits.${kind}`,
+          target: { type: 'account', id: accountId },
+          before: { balance: formatCredits(change.balance - amount) },
+          after: { balance: formatCredits(change.balance), amount: body.amount, note: body.note ?? '' },
+        });
+      }
+      return change;
+    });
     const result: CreditChangeResult = { applied: out.applied, ...creditsView(out.balance, out.held) };
     res.status(out.applied ? 201 : 200).json(result);
   };

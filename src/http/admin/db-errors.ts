@@ -19,6 +19,7 @@ const CONSTRAINTS: Record<string, ConstraintField> = {
   providers_pkey: { param: 'id', taken: 'A provider with this id already exists.' },
   models_pkey: { param: 'alias', taken: 'A model with this alias already exists.' },
   plans_pkey: { param: 'id', taken: 'A plan with this id already exists.' },
+  admin_accounts_email_key: { param: 'email', taken: 'An admin account with this email already exists.' },
   users_email_key: { param: 'email', taken: 'A user with this email already exists.' },
   prices_model_alias_effective_from_key: { param: 'effectiveFrom', taken: 'This model already has a price starting at that time.' },
   models_provider_id_fkey: { param: 'providerId', missing: 'No provider with this id.', inUse: 'Models still use this provider; move or delete them first.' },

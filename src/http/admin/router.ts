@@ -2,6 +2,9 @@ import express, { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
 import { adminAuth } from './auth.js';
+import { requirePermission } from './roles.js';
+import { ownSessionRoutes, publicSessionRoutes } from './session.js';
+import { auditRoutes, teamRoutes } from './team.js';
 import { healthAdminRoutes } from './health.js';
 import { keyAdminRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
@@ -11,14 +14,18 @@ import { statsAdminRoutes } from './stats.js';
 import { userRoutes } from './users.js';
 
 /**
- * The admin REST API under /admin/api, behind the admin token. Every write is followed by a
+ * The admin REST API under /admin/api, behind the admin token or a signed-in account's session,
+ * and the caller's role (roles.ts, checked before any route). Every write is followed by a
  * config reload (catalogue edits) or a key-cache flush (users, keys); every read first waits for
  * the settlement stream (balances, ledgers and request logs include every answered request).
  */
 export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   const r = Router();
-  r.use(adminAuth(adminTokenHash));
+  r.use(publicSessionRoutes(gw));
+  r.use(adminAuth(gw, adminTokenHash));
   r.use(express.json({ limit: '1mb' }));
+  r.use(ownSessionRoutes(gw));
+  r.use(requirePermission);
   // Reads are exact: settlements appended before the call are written first (bounded wait).
   r.use((req, _res, next) => {
     if (req.method !== 'GET') return next();
@@ -34,5 +41,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(keyAdminRoutes(gw));
   r.use(statsAdminRoutes(gw));
   r.use(healthAdminRoutes(gw));
+  r.use(teamRoutes(gw));
+  r.use(auditRoutes(gw));
   return r;
 }

@@ -1,10 +1,12 @@
 import { Router } from 'express';
-import { insertApiKey, listUserApiKeys, revokeApiKey } from '../../auth/api-key-store.js';
+import { getApiKey, insertApiKey, listUserApiKeys, revokeApiKey } from '../../auth/api-key-store.js';
 import { createUser, getUser, listUsers, updateUser, userExists } from '../../auth/users.js';
 import { creditsToMicros, ZERO } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { ApiKeyCreate, UserCreate, UserUpdate } from '../../sdk/admin-api/index.js';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
+import { actorOf } from './auth.js';
+import { auditedWrite } from './audited.js';
 import { mapDbErrors } from './db-errors.js';
 import { bodyParser } from './schemas.js';
 
@@ -28,12 +30,22 @@ export function userRoutes(gw: Gateway, keysChanged: () => Promise<void>): Route
     const body = parse.create(req.body);
     const initialCredits = body.initialCredits !== undefined ? creditsToMicros(body.initialCredits) : ZERO;
     if (initialCredits < 0n) throw new InvalidRequestError("'initialCredits' must not be negative.", { param: 'initialCredits', code: 'invalid_field' });
-    res.status(201).json(await mapDbErrors(() => createUser(gw.db, { ...body, initialCredits })));
+    const user = await auditedWrite(gw, res, async (tx, audit) => {
+      const after = await createUser(tx, { ...body, initialCredits, actor: actorOf(res).label });
+      await audit({ action: 'user.create', target: { type: 'user', id: after.id }, after });
+      return after;
+    });
+    res.status(201).json(user);
   });
 
   r.patch('/users/:id', async (req, res) => {
     const body = parse.update(req.body);
-    const user = await mapDbErrors(() => updateUser(gw.db, req.params.id, body));
+    const user = await auditedWrite(gw, res, async (tx, audit) => {
+      const before = await getUser(tx, req.params.id);
+      const after = before && (await updateUser(tx, req.params.id, body));
+      if (after) await audit({ action: 'user.update', target: { type: 'user', id: after.id }, before, after });
+      return after;
+    });
     if (!user) throw noUser(req.params.id);
     await keysChanged();
     res.json(user);
@@ -47,14 +59,25 @@ export function userRoutes(gw: Gateway, keysChanged: () => Promise<void>): Route
   r.post('/users/:id/keys', async (req, res) => {
     const body = parse.keyCreate(req.body ?? {});
     if (!(await mapDbErrors(() => userExists(gw.db, req.params.id)))) throw noUser(req.params.id);
-    const created = await insertApiKey(gw.db, req.params.id, body.name ?? '', body.expiresAt ?? null);
+    const created = await auditedWrite(gw, res, async (tx, audit) => {
+      const key = await insertApiKey(tx, req.params.id, body.name ?? '', body.expiresAt ?? null);
+      const { key: _secret, ...shown } = key;
+      await audit({ action: 'api_key.create', target: { type: 'api_key', id: key.id }, after: { ...shown, userId: req.params.id, expiresAt: body.expiresAt ?? null } });
+      return key;
+    });
     res.setHeader('cache-control', 'no-store');
     res.status(201).json(created);
   });
 
   /** Revokes a key (kept for the record; it never authenticates again). */
   r.delete('/keys/:id', async (req, res) => {
-    if (!(await mapDbErrors(() => revokeApiKey(gw.db, req.params.id)))) throw new NotFoundError(`No API key '${req.params.id}'.`);
+    const revoked = await auditedWrite(gw, res, async (tx, audit) => {
+      const before = await getApiKey(tx, req.params.id);
+      if (!before || !(await revokeApiKey(tx, req.params.id))) return false;
+      await audit({ action: 'api_key.revoke', target: { type: 'api_key', id: before.id }, before, after: await getApiKey(tx, req.params.id) });
+      return true;
+    });
+    if (!revoked) throw new NotFoundError(`No API key '${req.params.id}'.`);
     await keysChanged();
     res.status(204).end();
   });

@@ -6,11 +6,13 @@
  * (scripts/admin-api-schema.ts; a test fails when the file drifts).
  */
 import { ApiKeyCreate, CreditChange, UserCreate, UserUpdate } from './people.js';
+import { AdminAccountCreate, AdminAccountUpdate, PasswordChange, SignIn } from './team.js';
 import { ModelCreate, ModelUpdate, PlanCreate, PlanUpdate, PriceCreate, ProviderCreate, ProviderKeyCreate, ProviderKeyUpdate, ProviderUpdate } from './catalogue.js';
 
 export * from './catalogue.js';
 export * from './people.js';
 export * from './stats.js';
+export * from './team.js';
 
 /** Every request body, by the name it has in config-schema/admin-api.schema.json. */
 export const ADMIN_BODIES = {
@@ -27,4 +29,8 @@ export const ADMIN_BODIES = {
   userUpdate: UserUpdate,
   apiKeyCreate: ApiKeyCreate,
   creditChange: CreditChange,
+  signIn: SignIn,
+  passwordChange: PasswordChange,
+  adminAccountCreate: AdminAccountCreate,
+  adminAccountUpdate: AdminAccountUpdate,
 } as const;

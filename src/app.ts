@@ -19,7 +19,7 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.set('trust proxy', true);
+  app.set('trust proxy', trustProxy(gw.env.TRUST_PROXY));
 
   app.get('/health', health);
   app.get('/ready', ready(gw));
@@ -46,4 +46,18 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
   app.use(notFoundHandler);
   app.use(errorMiddleware(gw));
   return app;
+}
+
+/**
+ * Express's "trust proxy" from TRUST_PROXY. Trusting every hop would let a client choose its own
+ * address (the left of X-Forwarded-For is whatever it sent), and with it dodge per-address limits
+ * such as sign-in throttling; trusted proxies are skipped from the right, so the client is the
+ * first address a trusted proxy saw.
+ */
+function trustProxy(setting: string): boolean | number | string {
+  const v = setting.trim();
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

@@ -22,6 +22,7 @@ export interface Env extends TracingEnv {
   ADMIN_TOKEN?: string;
   ADMIN_SESSION_HOURS: number;
   ADMIN_COOKIE_SECURE: 'auto' | 'always' | 'never';
+  TRUST_PROXY: string;
   ENCRYPTION_KEY?: string;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   MAX_BODY_BYTES: number;

@@ -83,6 +83,17 @@ describe('admin team', () => {
     await signIn(url(), 'owner@example.com', PASSWORD);
   });
 
+  it('counts sign-in attempts per client address as the proxy in front saw it, not as the client claims it', async () => {
+    // The client writes what it likes on the left of X-Forwarded-For; the proxy (here: loopback) appends the address it saw.
+    const attempt = (i: number) => adminCall(url(), 'POST', '/session', { body: { email: `probe-${i}@example.com`, password: 'not the password' }, headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` } });
+    for (let i = 0; i < 30; i++) expect((await attempt(i)).status).toBe(401);
+    const throttled = await attempt(30);
+    expect(throttled.status).toBe(429);
+    // Another client behind the same proxy is not throttled with it.
+    const other = await adminCall(url(), 'POST', '/session', { body: { email: 'probe-x@example.com', password: 'not the password' }, headers: { 'x-forwarded-for': '203.0.113.10' } });
+    expect(other.status).toBe(401);
+  });
+
   it('ends every session of an account that is disabled or gets a new password', async () => {
     const made = await h.gw.admin('POST', '/team', { email: 'temp@example.com', role: 'admin', password: PASSWORD });
     const cookie = await signIn(url(), 'temp@example.com', PASSWORD);

@@ -7,6 +7,7 @@ import { keyAdminRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
 import { planRoutes } from './plans.js';
 import { providerRoutes } from './providers.js';
+import { requestLogRoutes } from './requests.js';
 import { statsAdminRoutes } from './stats.js';
 import { userRoutes } from './users.js';
 
@@ -33,6 +34,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
   r.use(statsAdminRoutes(gw));
+  r.use(requestLogRoutes(gw));
   r.use(healthAdminRoutes(gw));
   return r;
 }

@@ -25,6 +25,8 @@ const PATHS = {
   chevron: 'M9 6l6 6-6 6',
   back: 'M15 6l-6 6 6 6',
   shield: 'M12 3 4 6v6c0 5 3.5 8 8 9 4.5-1 8-4 8-9V6l-8-3Z',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  list: 'M8 6h13M8 12h13M8 18h13M3.5 6h.01M3.5 12h.01M3.5 18h.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -137,6 +137,9 @@ describe('layout and looks', () => {
     ['requests', '/requests', 'Requests'],
     ['usage', '/usage', 'Usage'],
     ['health', '/health', 'Health'],
+    ['providers', '/providers', 'Providers'],
+    ['models', '/models', 'Models & prices'],
+    ['plans', '/plans', 'Plans & limits'],
     ['users', '/users', 'Users & API keys'],
     ['user-detail', `/users/${grace.user.id}`, 'grace@analytics.example'],
     ['account-ledger', `/credits/${grace.accountId}`, 'grace@analytics.example'],
@@ -175,6 +178,10 @@ describe('layout and looks', () => {
     const revoke = page.getByRole('button', { name: /^Revoke key/ });
     await revoke.first().waitFor();
     for (const edge of await revoke.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().right))) expect(edge).toBeLessThanOrEqual(PHONE.width);
+    await open(page, '/providers', 'Providers');
+    const rotate = page.getByRole('button', { name: 'Rotate' });
+    await rotate.first().waitFor();
+    for (const edge of await rotate.evaluateAll((els) => els.map((el) => el.getBoundingClientRect().right))) expect(edge).toBeLessThanOrEqual(PHONE.width);
     await page.close();
   });
 

@@ -3,27 +3,30 @@ import { creditsView, getAccount, ledgerPage, ledgerPages, listAccounts } from '
 import { assertPositive, changeBalance } from '../../credits/ledger.js';
 import { creditsToMicros } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { CreditChange, type CreditChangeResult, type LedgerEntry } from '../../sdk/admin-api/index.js';
+import { CreditChange, LEDGER_CSV_COLUMNS, type CreditChangeResult, type LedgerEntry } from '../../sdk/admin-api/index.js';
 import { readUsageQuery } from '../account/usage-query.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { NotFoundError } from '../../errors.js';
 import { mapDbErrors } from './db-errors.js';
 import { clampInt, optionalString } from '../query.js';
 import { bodyParser } from './schemas.js';
-import { sendCsv, type CsvColumn } from './csv.js';
-import { fileTime } from './requests.js';
+import { csvColumns, fileTime, sendCsv } from './csv.js';
 
 const parseCreditChange = bodyParser(CreditChange);
 
-const LEDGER_CSV: CsvColumn<LedgerEntry>[] = [
-  { header: 'id', value: (l) => l.id },
-  { header: 'created_at', value: (l) => l.createdAt },
-  { header: 'kind', value: (l) => l.kind },
-  { header: 'amount_credits', value: (l) => l.amountCredits },
-  { header: 'request_id', value: (l) => l.requestId, text: true },
-  { header: 'note', value: (l) => l.note, text: true },
-  { header: 'actor', value: (l) => l.actor, text: true },
-];
+const LEDGER_CSV = csvColumns<LedgerEntry, (typeof LEDGER_CSV_COLUMNS)[number]>(
+  LEDGER_CSV_COLUMNS,
+  {
+    id: (l) => l.id,
+    created_at: (l) => l.createdAt,
+    kind: (l) => l.kind,
+    amount_credits: (l) => l.amountCredits,
+    request_id: (l) => l.requestId,
+    note: (l) => l.note,
+    actor: (l) => l.actor,
+  },
+  ['request_id', 'note', 'actor'],
+);
 
 /** Accounts, credit grants and adjustments, ledgers, and usage across everyone. */
 export function accountAdminRoutes(gw: Gateway): Router {

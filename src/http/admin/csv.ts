@@ -4,18 +4,28 @@ import { stringify } from 'csv-stringify';
 import type { Response } from 'express';
 import { mapDbErrors } from './db-errors.js';
 
+type Cell = string | number | boolean | null | undefined;
+
 /** One column of a CSV export: its header and how a row gives its value. */
 export interface CsvColumn<T> {
   header: string;
-  value: (row: T) => string | number | boolean | null | undefined;
+  value: (row: T) => Cell;
   /** Free text a user or client wrote (emails, notes, messages): escaped so a spreadsheet never runs it as a formula. */
   text?: boolean;
 }
 
+/** An export's columns, in the order the admin API's description gives their headers (src/sdk/admin-api). */
+export function csvColumns<T, H extends string>(headers: readonly H[], values: Record<H, (row: T) => Cell>, text: readonly H[] = []): CsvColumn<T>[] {
+  return headers.map((header) => ({ header, value: values[header], text: text.includes(header) }));
+}
+
+/** "2026-03-01T10:00:00.000Z" → "20260301T100000Z", for file names. */
+export const fileTime = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
+
 /** OWASP's CSV injection guard: a cell starting with one of these is shown as text, not evaluated. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function cell<T>(c: CsvColumn<T>, row: T): string | number | boolean | null | undefined {
+function cell<T>(c: CsvColumn<T>, row: T): Cell {
   const v = c.value(row);
   return c.text && typeof v === 'string' && FORMULA_START.test(v) ? `'${v}` : v;
 }

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
-import type { RequestRow } from '../../sdk/admin-api/index.js';
+import { REQUEST_CSV_COLUMNS, type RequestRow } from '../../sdk/admin-api/index.js';
 import { decodeCursor, getRequest, listRequests, requestLogPages, type RequestLogFilter } from '../../usage/request-log.js';
 import { tagFilter } from '../account/usage-query.js';
 import { clampInt, optionalString, time } from '../query.js';
-import { sendCsv, type CsvColumn } from './csv.js';
+import { csvColumns, fileTime, sendCsv } from './csv.js';
 import { mapDbErrors } from './db-errors.js';
 
 const STATUS = /^(all|ok|error|[0-9]{3})$/;
@@ -29,37 +29,38 @@ export function readRequestFilter(q: Record<string, unknown>): RequestLogFilter 
   };
 }
 
-const REQUEST_CSV: CsvColumn<RequestRow>[] = [
-  { header: 'id', value: (r) => r.id },
-  { header: 'started_at', value: (r) => r.startedAt },
-  { header: 'user_email', value: (r) => r.userEmail, text: true },
-  { header: 'user_id', value: (r) => r.userId },
-  { header: 'account_id', value: (r) => r.accountId },
-  { header: 'key_prefix', value: (r) => r.keyPrefix },
-  { header: 'key_name', value: (r) => r.keyName, text: true },
-  { header: 'endpoint', value: (r) => r.endpoint },
-  { header: 'model', value: (r) => r.model, text: true },
-  { header: 'served_model', value: (r) => r.servedModel },
-  { header: 'provider', value: (r) => r.provider },
-  { header: 'upstream_model', value: (r) => r.upstreamModel },
-  { header: 'stream', value: (r) => r.stream },
-  { header: 'status', value: (r) => r.status },
-  { header: 'error_code', value: (r) => r.errorCode },
-  { header: 'error_message', value: (r) => r.errorMessage, text: true },
-  { header: 'prompt_tokens', value: (r) => r.promptTokens },
-  { header: 'completion_tokens', value: (r) => r.completionTokens },
-  { header: 'cached_tokens', value: (r) => r.cachedTokens },
-  { header: 'reasoning_tokens', value: (r) => r.reasoningTokens },
-  { header: 'usage_estimated', value: (r) => r.usageEstimated },
-  { header: 'cost_credits', value: (r) => r.cost },
-  { header: 'cache_hit', value: (r) => r.cacheHit },
-  { header: 'latency_ms', value: (r) => r.latencyMs },
-  { header: 'upstream_latency_ms', value: (r) => r.upstreamLatencyMs },
-  { header: 'tags', value: (r) => (r.tags ? JSON.stringify(r.tags) : null), text: true },
-];
-
-/** "2026-03-01T10:00:00.000Z" → "20260301T100000Z", for file names. */
-export const fileTime = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
+const REQUEST_CSV = csvColumns<RequestRow, (typeof REQUEST_CSV_COLUMNS)[number]>(
+  REQUEST_CSV_COLUMNS,
+  {
+    id: (r) => r.id,
+    started_at: (r) => r.startedAt,
+    user_email: (r) => r.userEmail,
+    user_id: (r) => r.userId,
+    account_id: (r) => r.accountId,
+    key_prefix: (r) => r.keyPrefix,
+    key_name: (r) => r.keyName,
+    endpoint: (r) => r.endpoint,
+    model: (r) => r.model,
+    served_model: (r) => r.servedModel,
+    provider: (r) => r.provider,
+    upstream_model: (r) => r.upstreamModel,
+    stream: (r) => r.stream,
+    status: (r) => r.status,
+    error_code: (r) => r.errorCode,
+    error_message: (r) => r.errorMessage,
+    prompt_tokens: (r) => r.promptTokens,
+    completion_tokens: (r) => r.completionTokens,
+    cached_tokens: (r) => r.cachedTokens,
+    reasoning_tokens: (r) => r.reasoningTokens,
+    usage_estimated: (r) => r.usageEstimated,
+    cost_credits: (r) => r.cost,
+    cache_hit: (r) => r.cacheHit,
+    latency_ms: (r) => r.latencyMs,
+    upstream_latency_ms: (r) => r.upstreamLatencyMs,
+    tags: (r) => (r.tags ? JSON.stringify(r.tags) : null),
+  },
+  ['user_email', 'key_name', 'model', 'error_message', 'tags'],
+);
 
 /**
  * The request log:

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { InvalidRequestError } from '../../errors.js';
 import { BUCKET_MS, firstBucket, GROUP_BY, usageExportPages, usageSeries, type Bucket, type UsageExportRow, type UsageSeriesQuery } from '../../usage/usage-series.js';
-import { sendCsv, type CsvColumn } from './csv.js';
-import { fileTime } from './requests.js';
+import { csvColumns, fileTime, sendCsv } from './csv.js';
+import { USAGE_CSV_COLUMNS } from '../../sdk/admin-api/index.js';
 import { mapDbErrors } from './db-errors.js';
 import { clampInt, oneOf, optionalString, time } from '../query.js';
 
@@ -31,16 +31,20 @@ function readUsageStatsQuery(q: Record<string, unknown>, maxBuckets: number): Us
   };
 }
 
-const USAGE_CSV: CsvColumn<UsageExportRow>[] = [
-  { header: 'bucket_start', value: (r) => r.bucket },
-  { header: 'group', value: (r) => r.key, text: true },
-  { header: 'label', value: (r) => r.label, text: true },
-  { header: 'requests', value: (r) => r.requests },
-  { header: 'errors', value: (r) => r.errors },
-  { header: 'prompt_tokens', value: (r) => r.promptTokens },
-  { header: 'completion_tokens', value: (r) => r.completionTokens },
-  { header: 'cost_credits', value: (r) => r.cost },
-];
+const USAGE_CSV = csvColumns<UsageExportRow, (typeof USAGE_CSV_COLUMNS)[number]>(
+  USAGE_CSV_COLUMNS,
+  {
+    bucket_start: (r) => r.bucket,
+    group: (r) => r.key,
+    label: (r) => r.label,
+    requests: (r) => r.requests,
+    errors: (r) => r.errors,
+    prompt_tokens: (r) => r.promptTokens,
+    completion_tokens: (r) => r.completionTokens,
+    cost_credits: (r) => r.cost,
+  },
+  ['group', 'label'],
+);
 
 /**
  * What the panel's usage page reads:

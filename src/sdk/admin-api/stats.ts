@@ -159,3 +159,15 @@ export interface RequestLogQuery extends RequestLogFilterQuery {
 
 /** GET /admin/api/stats/usage.csv: requests, errors, tokens and spend per time bucket and group, every group. */
 export type UsageExportQuery = Omit<UsageStatsQuery, 'top'>;
+
+/**
+ * The columns of the CSV exports, in order (the header line). Money is in credits with six
+ * decimals; times are ISO 8601 UTC; free text a client or user wrote that would start with = + - @
+ * is prefixed with ' so a spreadsheet shows it rather than running it.
+ */
+export const REQUEST_CSV_COLUMNS = [
+  'id', 'started_at', 'user_email', 'user_id', 'account_id', 'key_prefix', 'key_name', 'endpoint', 'model', 'served_model', 'provider',
+  'upstream_model', 'stream', 'status', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
+  'reasoning_tokens', 'usage_estimated', 'cost_credits', 'cache_hit', 'latency_ms', 'upstream_latency_ms', 'tags',
+] as const;
+export const USAGE_CSV_COLUMNS = ['bucket_start', 'group', 'label', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cost_credits'] as const;

@@ -157,6 +157,13 @@ describe('layout and looks', () => {
           await screenshot(page, `${name}-${scheme}`);
           expect(await sidewaysOverflow(page), `${name} scrolls sideways`).toBeLessThanOrEqual(0);
         }
+        const signIn = await browser.context.newPage();
+        await signIn.setViewportSize(size);
+        await signIn.emulateMedia({ colorScheme: scheme });
+        await signIn.goto(`${h.gw.url}/admin`);
+        await signIn.getByLabel('Admin token').waitFor();
+        await screenshot(signIn, `sign-in-${scheme}`);
+        await signIn.close();
         const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
         const [r, g, b] = background.match(/\d+/g)!.map(Number);
         expect(r! + g! + b! < 150, `body background ${background} in ${scheme} mode`).toBe(scheme === 'dark');

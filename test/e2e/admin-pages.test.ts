@@ -143,6 +143,9 @@ describe('health page', () => {
     await page.getByRole('cell', { name: 'Half-open' }).waitFor();
     const rows = await page.locator('tr', { hasText: '••••' }).allTextContents();
     expect(rows.map((r) => r.match(/Open|Half-open|Closed/)?.[0])).toEqual(['Open', 'Half-open', 'Closed']);
+    // An open or half-open breaker says when and why it opened, after how many failures, and when it probes.
+    expect(rows[0]).toMatch(/Opened \d+ \w+, \d\d:\d\d:\d\d after 12 failures.*HTTP 529.*Next probe .*\((in \d+ s|due now)\)/);
+    expect(rows[1]).toMatch(/after 5 failures.*HTTP 503.*Probing now/);
     await screenshot(page, 'health-breakers');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'health-breakers');

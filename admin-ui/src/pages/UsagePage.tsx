@@ -42,11 +42,11 @@ export function UsagePage() {
   const [groupBy, setGroupBy] = useState<GroupBy>('model');
   const [metric, setMetric] = useState<Metric>('spend');
   const [refresh, setRefresh] = useState(0);
-  const path = useMemo(() => {
+  const query = useMemo(() => {
     const r = RANGES[range];
-    return withQuery('/stats/usage', { from: new Date(Date.now() - r.hours * 3_600_000).toISOString(), bucket: r.bucket, groupBy });
+    return { from: new Date(Date.now() - r.hours * 3_600_000).toISOString(), bucket: r.bucket, groupBy };
   }, [range, groupBy, refresh]);
-  const stats = useResource<UsageStats>(path);
+  const stats = useResource<UsageStats>(withQuery('/stats/usage', query));
   const s = stats.data;
 
   const groups: ChartGroup[] = (s?.groups ?? []).map((g, i) => ({ key: g.key, label: g.label, color: g.key === '__other__' ? OTHER_COLOR : PALETTE[i % PALETTE.length]! }));
@@ -66,7 +66,7 @@ export function UsagePage() {
           <>
             <Segmented label="Time range" value={range} onChange={setRange} options={(Object.keys(RANGES) as Range[]).map((r) => ({ value: r, label: r }))} />
             <Button icon="refresh" onClick={() => setRefresh((x) => x + 1)} aria-label="Refresh" busy={stats.loading && !!s} />
-            <ExportButton path={path.replace('/stats/usage?', '/stats/usage.csv?')} />
+            <ExportButton path={withQuery('/stats/usage.csv', query)} />
           </>
         }
       />

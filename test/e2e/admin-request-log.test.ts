@@ -169,7 +169,7 @@ describe('layout and looks', () => {
         expect(r! + g! + b! < 150, `body background ${background} in ${scheme} mode`).toBe(scheme === 'dark');
         expect(errors).toEqual([]);
         await page.close();
-      });
+      }, 180_000); // ten pages and their screenshots on a shared machine: a deadline for the machine, not for the panel
     }
   }
 

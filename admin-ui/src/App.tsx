@@ -14,6 +14,7 @@ import { HealthPage } from './pages/HealthPage';
 import { ModelPage } from './pages/ModelPage';
 import { ModelsPage } from './pages/ModelsPage';
 import { PlansPage } from './pages/PlansPage';
+import { RequestsPage } from './pages/RequestsPage';
 import { ProvidersPage } from './pages/ProvidersPage';
 import { SignIn } from './pages/SignIn';
 import { UsagePage } from './pages/UsagePage';
@@ -21,7 +22,14 @@ import { UserPage } from './pages/UserPage';
 import { UsersPage } from './pages/UsersPage';
 
 const NAV: { section: string; items: { to: string; label: string; icon: IconName; need?: AdminPermission }[] }[] = [
-  { section: 'Insight', items: [{ to: '/usage', label: 'Usage', icon: 'usage' }, { to: '/health', label: 'Health', icon: 'health' }] },
+  {
+    section: 'Insight',
+    items: [
+      { to: '/usage', label: 'Usage', icon: 'usage' },
+      { to: '/requests', label: 'Requests', icon: 'list' },
+      { to: '/health', label: 'Health', icon: 'health' },
+    ],
+  },
   {
     section: 'Catalogue',
     items: [
@@ -43,6 +51,7 @@ const NAV: { section: string; items: { to: string; label: string; icon: IconName
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/usage', () => <UsagePage />],
+  ['/requests', () => <RequestsPage />],
   ['/health', () => <HealthPage />],
   ['/providers', () => <ProvidersPage />],
   ['/models', () => <ModelsPage />],

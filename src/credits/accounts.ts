@@ -28,20 +28,28 @@ export async function getAccount(db: Queryable, id: string): Promise<Account | u
   return row && withCredits(row);
 }
 
-/**
- * One page of an account's ledger, newest first; `before` is the previous page's `nextBefore`.
- * Ordered by the column, not the text alias of the same name (which would put "9" before "12").
- */
+/** One page of an account's ledger, newest first; `before` is the previous page's `nextBefore`. */
 export async function ledgerPage(db: Queryable, accountId: string, page: { limit: number; before: string | null }): Promise<LedgerPage> {
+  // Ordered by the bigint column, not the text it is selected as ("99" would sort above "154").
   const { rows } = await db.query<Omit<LedgerEntry, 'amountCredits'>>(
-    `SELECT id::text AS id, kind, amount::text AS amount, request_id AS "requestId", note, actor, ${isoTime('created_at')} AS "createdAt"
-       FROM ledger WHERE account_id = $1 AND ($2::bigint IS NULL OR id < $2) ORDER BY ledger.id DESC LIMIT $3`,
+    `SELECT l.id::text AS id, l.kind, l.amount::text AS amount, l.request_id AS "requestId", l.note, l.actor, ${isoTime('l.created_at')} AS "createdAt"
+       FROM ledger l WHERE l.account_id = $1 AND ($2::bigint IS NULL OR l.id < $2) ORDER BY l.id DESC LIMIT $3`,
     [accountId, page.before, page.limit],
   );
   return {
     data: rows.map((l) => ({ ...l, amountCredits: formatCredits(BigInt(l.amount)) })),
     nextBefore: rows.length === page.limit ? rows.at(-1)!.id : null,
   };
+}
+
+/** The account's whole ledger, newest first, a page at a time (an export reads it with bounded memory). */
+export async function* ledgerPages(db: Queryable, accountId: string, pageSize = 1_000): AsyncGenerator<LedgerEntry[]> {
+  let before: string | null = null;
+  do {
+    const page = await ledgerPage(db, accountId, { limit: pageSize, before });
+    if (page.data.length) yield page.data;
+    before = page.nextBefore;
+  } while (before);
 }
 
 /**

@@ -16,6 +16,8 @@ export interface RequestRow {
   stream: boolean;
   status: number;
   error_code: string | null;
+  /** What the client was told when the request failed (absent in settlements written before it existed). */
+  error_message?: string | null;
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;

@@ -44,10 +44,10 @@ interface SettleRow {
   o_duplicate: boolean;
 }
 
-const SETTLE_SQL = `SELECT * FROM settle_leased($1::text[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
+const SETTLE_SQL = `SELECT * FROM settle_leased_logged($1::text[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
   $8::text[], $9::text[], $10::text[], $11::boolean[], $12::integer[], $13::text[], $14::integer[], $15::integer[], $16::integer[],
   $17::integer[], $18::integer[], $19::boolean[], $20::bigint[], $21::boolean[], $22::integer[], $23::integer[], $24::jsonb[],
-  $25::jsonb[], $26::text, $27::timestamptz[], $28::text[], $29::integer[], $30::jsonb, $31::text[], $32::bigint[], $33::text[])`;
+  $25::jsonb[], $26::text, $27::timestamptz[], $28::text[], $29::integer[], $30::jsonb, $31::text[], $32::bigint[], $33::text[], $34::text[])`;
 
 /** The request rows as one array per column (settle_leased $1–$25), in one pass. */
 function settleColumns(items: LeasedSettlement[]): unknown[][] {
@@ -87,7 +87,8 @@ function idempotencyOutcomes(items: LeasedSettlement[]): string | null {
 }
 
 /**
- * Settlements written to Postgres in batches (settle_leased, migration 0006): each charges its
+ * Settlements written to Postgres in batches (settle_leased, migration 0006, through
+ * settle_leased_logged, 0011, which adds the error messages): each charges its
  * cost out of the lease its hold came from, records the request, the ledger entry and the
  * Idempotency-Key outcome, and applies once however often it is written.
  */
@@ -142,6 +143,7 @@ export class SettlementWriter {
       items.map((i) => i.lease),
       items.map((i) => (i.hold ?? 0n).toString()),
       items.map((i) => i.row.instance_id),
+      items.map((i) => i.row.error_message ?? null),
     ]);
     const byId = new Map(rows.map((r) => [r.o_request_id, r]));
     return items.map((i) => {

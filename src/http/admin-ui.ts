@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
+import expressStaticGzip from 'express-static-gzip';
 import { projectPath } from '../paths.js';
 
 /**
  * The admin panel (admin-ui/, built by `npm run build:admin` into admin-ui/dist), mounted at /admin.
- * Hashed assets are cached for a year; every other GET outside /admin/api answers index.html (the
- * panel routes on the client), never cached so a deploy is picked up on the next load.
+ * Hashed assets are cached for a year and sent as the build's precompressed copy the browser
+ * accepts (brotli, else gzip; `Vary: Accept-Encoding`); every other GET outside /admin/api answers
+ * index.html (the panel routes on the client), never cached so a deploy is picked up on the next load.
  */
 const PAGE_HEADERS = {
   'cache-control': 'no-cache',
@@ -25,7 +27,15 @@ The admin REST API under <code>/admin/api</code> works without it.</p>`;
 
 export function adminUi(dir = projectPath('admin-ui', 'dist')): Router {
   const r = Router();
-  r.use('/assets', express.static(join(dir, 'assets'), { index: false, redirect: false, immutable: true, maxAge: '1y' }));
+  r.use(
+    '/assets',
+    expressStaticGzip(join(dir, 'assets'), {
+      enableBrotli: true,
+      orderPreference: ['br', 'gzip'],
+      index: false,
+      serveStatic: { index: false, redirect: false, immutable: true, maxAge: '1y' },
+    }),
+  );
   const pageHeaders = (res: ServerResponse, path: string) => {
     if (path.endsWith('.html')) for (const [k, v] of Object.entries(PAGE_HEADERS)) res.setHeader(k, v);
   };

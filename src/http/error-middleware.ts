@@ -36,6 +36,7 @@ export function renderError(gw: Gateway, err: unknown, res: ServerResponse, spea
   if (ctx) {
     ctx.status = status;
     ctx.errorCode = e.code ?? e.kind;
+    ctx.errorMessage = e.message;
   }
   if (isInternal(e)) gw.log.error({ err: (e.cause as Error) ?? e, reqId: ctx?.id }, 'internal error');
   if (res.headersSent) {

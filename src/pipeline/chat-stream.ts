@@ -72,6 +72,7 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
   let billable: Usage | undefined;
   if (error) {
     noteStreamEnd(ctx, outcomeStatus(error), error.code ?? error.message);
+    ctx.errorMessage = error.message;
     // Only what reached the client is billed, and never the error text itself.
     billable = delivered ? await estimateUsage(chat, received.generatedText(), received.promptUsage) : undefined;
   } else {

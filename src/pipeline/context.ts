@@ -34,6 +34,8 @@ export class RequestContext implements AttemptLog {
   attempts: Attempt[] = [];
   status = 200;
   errorCode: string | undefined;
+  /** The message the client was sent when the request failed (kept in the request log). */
+  errorMessage: string | undefined;
   stream = false;
   /** Milliseconds spent waiting for the provider (first attempt start → last byte). */
   upstreamMs = 0;

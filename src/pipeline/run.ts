@@ -70,6 +70,7 @@ async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Opera
   const wire = op.error(e);
   ctx.status = gone ? 499 : wire.status;
   ctx.errorCode = gone ? 'client_disconnected' : (e.code ?? e.kind);
+  ctx.errorMessage = gone ? undefined : e.message;
   if (isInternal(e) && !gone) gw.log.error({ err: (e.cause as Error) ?? e, reqId: ctx.id }, 'internal error');
   const release = ctx.idempotency && { key: ctx.idempotency.key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
   await settle(gw, ctx, ZERO, release).catch((settleErr) => gw.log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));

@@ -25,6 +25,9 @@ export async function settle(gw: Gateway, ctx: RequestContext, cost: Micros, ide
   }
 }
 
+/** Error messages are kept to this many characters in the request log. */
+const MAX_ERROR_MESSAGE = 1_000;
+
 export function requestRow(ctx: RequestContext, instanceId: string): RequestRow {
   const u = ctx.usage;
   const p = ctx.principal;
@@ -36,11 +39,13 @@ export function requestRow(ctx: RequestContext, instanceId: string): RequestRow 
     endpoint: ctx.endpoint || 'unknown',
     model_alias: ctx.modelAlias ?? null,
     served_model: ctx.served?.model.alias ?? ctx.cachedFrom?.model ?? null,
-    provider_id: ctx.served?.provider.id ?? ctx.cachedFrom?.provider ?? null,
+    // A request that failed upstream counts against the provider it last tried.
+    provider_id: ctx.served?.provider.id ?? ctx.cachedFrom?.provider ?? ctx.attempts.at(-1)?.provider ?? null,
     upstream_model: ctx.served?.model.upstreamModel ?? ctx.cachedFrom?.upstreamModel ?? null,
     stream: ctx.stream,
     status: ctx.status,
     error_code: ctx.errorCode ?? null,
+    error_message: ctx.errorMessage?.slice(0, MAX_ERROR_MESSAGE) ?? null,
     prompt_tokens: u?.promptTokens ?? 0,
     completion_tokens: u?.completionTokens ?? 0,
     cached_tokens: u?.cachedPromptTokens ?? 0,

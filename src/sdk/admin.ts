@@ -98,6 +98,8 @@ export class TollgateAdmin {
     list: (query: T.RequestLogQuery = {}) => this.#get<T.RequestLogPage>('/requests', { ...query }),
     /** One request with its upstream attempts. */
     get: (requestId: string) => this.#get<T.RequestDetail>(`/requests/${id(requestId)}`),
+    /** Every request matching the filters as CSV (newest first), streamed: read it at your own pace. */
+    exportCsv: (query: T.RequestLogFilterQuery = {}) => this.#http.download('/requests.csv', { ...query }),
   };
 
   readonly accounts = {
@@ -112,6 +114,8 @@ export class TollgateAdmin {
     ledger: (accountId: string, query: { limit?: number; before?: string } = {}) => this.#get<T.LedgerPage>(`/accounts/${id(accountId)}/ledger`, query),
     /** Every ledger entry, newest first, fetched page by page. */
     ledgerEntries: (accountId: string, pageSize = 500) => this.#ledgerEntries(accountId, pageSize),
+    /** The whole ledger as CSV, newest first, streamed. */
+    exportLedgerCsv: (accountId: string) => this.#http.download(`/accounts/${id(accountId)}/ledger.csv`),
   };
 
   /** Usage across everyone, or one account or user, over a period; optionally filtered by tags. */
@@ -137,6 +141,11 @@ export class TollgateAdmin {
   /** One page of the audit log of admin changes, newest first; pass `nextBefore` as `before` for the next. */
   audit(query: T.AuditQuery = {}): Promise<T.AuditPage> {
     return this.#get<T.AuditPage>('/audit', { ...query });
+  }
+
+  /** Every time bucket × group with traffic as CSV (the same query as `stats`, every group), streamed. */
+  exportStatsCsv(query: T.UsageExportQuery = {}): Promise<ReadableStream<Uint8Array>> {
+    return this.#http.download('/stats/usage.csv', { ...query });
   }
 
   /** Traffic, error and cache-hit rates and latency per provider over the last `minutes`, and breaker states. */

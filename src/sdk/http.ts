@@ -85,20 +85,35 @@ export class HttpClient {
     }
   }
 
-  async #send(method: string, path: string, opts: { query?: Query; body?: unknown }): Promise<Response> {
+  /**
+   * A GET whose answer is a file (a CSV export): resolves once the headers arrive, with the body as
+   * a stream to read at the caller's pace. The timeout covers the wait for the headers only.
+   */
+  async download(path: string, query?: Query): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.#send('GET', path, { query, accept: 'text/csv', timeoutHeadersOnly: true });
+    if (!response.ok) throw await toError(response);
+    return response.body ?? new ReadableStream({ start: (c) => c.close() });
+  }
+
+  async #send(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: string; timeoutHeadersOnly?: boolean }): Promise<Response> {
     const timeout = this.#opts.timeout ?? 60_000;
-    const headers: Record<string, string> = { accept: 'application/json', ...this.#opts.defaultHeaders, authorization: `Bearer ${this.#opts.token}` };
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json', ...this.#opts.defaultHeaders, authorization: `Bearer ${this.#opts.token}` };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    // A download's body streams for as long as it takes: its timeout covers the wait for the headers only.
+    const headersOnly = opts.timeoutHeadersOnly ? new AbortController() : undefined;
+    const timer = headersOnly && setTimeout(() => headersOnly.abort(new DOMException('timed out', 'TimeoutError')), timeout);
     try {
       return await this.#fetch(`${this.#opts.baseURL}${path}${toQueryString(opts.query)}`, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(timeout),
+        signal: headersOnly?.signal ?? AbortSignal.timeout(timeout),
       });
     } catch (err) {
       if ((err as Error)?.name === 'TimeoutError') throw new APIConnectionTimeoutError({ message: `Request timed out after ${timeout} ms.` });
       throw new APIConnectionError({ cause: err as Error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -29,9 +29,33 @@ export interface BreakerState {
   keyLabel: string;
   last4: string;
   state: 'closed' | 'open' | 'half_open';
+  /** Failures and successes in the rolling window now. */
   failures: number;
   successes: number;
   inFlight: number;
+  /** When it last opened (also while half-open), and the failure that opened it. */
+  openedAt: string | null;
+  openReason: string | null;
+  /** Failures in the window when it opened (the window may have rolled past them since). */
+  openedAfterFailures: number;
+  /** When an open breaker lets its next probe through (null: closed, or probing now). */
+  nextProbeAt: string | null;
+  lastFailureAt: string | null;
+}
+
+/** What a breaker remembers beyond opossum's counters, for the health page. */
+interface BreakerHistory {
+  openedAt: number | null;
+  openReason: string | null;
+  openedAfterFailures: number;
+  lastFailureAt: number | null;
+  lastFailure: string | null;
+}
+
+/** A failure as the health page names it: the error code and HTTP status the provider's answer mapped to. */
+function describeFailure(err: unknown): string {
+  if (err instanceof UpstreamError) return `${err.code ?? err.kind}${err.upstreamStatus ? ` (HTTP ${err.upstreamStatus})` : ''}: ${err.message}`.slice(0, 300);
+  return err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);
 }
 
 type Runner = <T>(attempt: () => Promise<T>) => Promise<T>;
@@ -42,7 +66,10 @@ type Runner = <T>(attempt: () => Promise<T>) => Promise<T>;
  * (half-open) and closes it on success.
  */
 export class BreakerRegistry {
-  private readonly breakers = new Map<string, { breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; provider: ProviderConfig; key: ProviderKeyConfig }>();
+  private readonly breakers = new Map<
+    string,
+    { breaker: CircuitBreaker<[() => Promise<unknown>], unknown>; provider: ProviderConfig; key: ProviderKeyConfig; history: BreakerHistory }
+  >();
 
   constructor(
     private readonly opts: BreakerOptions,
@@ -64,10 +91,25 @@ export class BreakerRegistry {
       });
       const gauge = this.metrics.breakerState.labels(provider.id, key.id);
       gauge.set(0);
-      breaker.on('open', () => gauge.set(2));
+      const history: BreakerHistory = { openedAt: null, openReason: null, openedAfterFailures: 0, lastFailureAt: null, lastFailure: null };
+      breaker.on('failure', (err: unknown) => {
+        history.lastFailureAt = Date.now();
+        history.lastFailure = describeFailure(err);
+      });
+      breaker.on('open', () => {
+        gauge.set(2);
+        history.openedAt = Date.now();
+        history.openReason = history.lastFailure;
+        history.openedAfterFailures = breaker.stats.failures;
+      });
       breaker.on('halfOpen', () => gauge.set(1));
-      breaker.on('close', () => gauge.set(0));
-      e = { breaker, provider, key };
+      breaker.on('close', () => {
+        gauge.set(0);
+        history.openedAt = null;
+        history.openReason = null;
+        history.openedAfterFailures = 0;
+      });
+      e = { breaker, provider, key, history };
       this.breakers.set(id, e);
     } else {
       e.provider = provider;
@@ -90,16 +132,25 @@ export class BreakerRegistry {
 
   /** Every breaker's state; `inFlight` counts the attempts running on a key now. */
   snapshot(inFlight: (keyId: string) => number): BreakerState[] {
-    return [...this.breakers.values()].map(({ breaker, provider, key }) => ({
-      provider: provider.id,
-      keyId: key.id,
-      keyLabel: key.label,
-      last4: key.last4,
-      state: breaker.halfOpen ? 'half_open' : breaker.opened ? 'open' : 'closed',
-      failures: breaker.stats.failures,
-      successes: breaker.stats.successes,
-      inFlight: inFlight(key.id),
-    }));
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return [...this.breakers.values()].map(({ breaker, provider, key, history: h }) => {
+      const state = breaker.halfOpen ? 'half_open' : breaker.opened ? 'open' : 'closed';
+      return {
+        provider: provider.id,
+        keyId: key.id,
+        keyLabel: key.label,
+        last4: key.last4,
+        state,
+        failures: breaker.stats.failures,
+        successes: breaker.stats.successes,
+        inFlight: inFlight(key.id),
+        openedAt: iso(h.openedAt),
+        openReason: h.openReason,
+        openedAfterFailures: h.openedAfterFailures,
+        nextProbeAt: state === 'open' && h.openedAt !== null ? iso(h.openedAt + this.opts.resetTimeoutMs) : null,
+        lastFailureAt: iso(h.lastFailureAt),
+      };
+    });
   }
 
   shutdown(): void {

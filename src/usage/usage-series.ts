@@ -10,7 +10,8 @@ export type Bucket = keyof typeof BUCKET_MS;
 /** Group-by dimensions: the SQL for a group's key and its label (fixed text, never user input). */
 const GROUPS = {
   model: { key: `COALESCE(r.served_model, r.model_alias, 'unknown')`, label: `COALESCE(r.served_model, r.model_alias, 'unknown')` },
-  provider: { key: `COALESCE(r.provider_id, 'none')`, label: `COALESCE(r.provider_id, 'none')` },
+  // 'none': refused before any provider was tried (auth, limits, credits, unknown model).
+  provider: { key: `COALESCE(r.provider_id, 'none')`, label: `COALESCE(r.provider_id, 'No provider (refused before upstream)')` },
   user: { key: `COALESCE(r.user_id::text, 'none')`, label: `COALESCE(u.email, r.user_id::text, 'none')` },
 } as const;
 export type GroupBy = keyof typeof GROUPS;
@@ -115,4 +116,47 @@ export async function usageSeries(db: Queryable, q: UsageSeriesQuery): Promise<U
   }
 
   return { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), bucket: q.bucket, groupBy: q.groupBy, totals: render(totals), groups, series };
+}
+
+/** One bucket × group of the usage export. */
+export interface UsageExportRow extends UsageTotals {
+  bucket: string;
+  key: string;
+  label: string;
+}
+
+/**
+ * Every bucket × group with traffic, oldest bucket first, groups by key: the usage export. It
+ * reads one bucket at a time and at most `pageSize` groups per query, so memory stays bounded
+ * however long the range and however many users.
+ */
+export async function* usageExportPages(db: Queryable, q: Omit<UsageSeriesQuery, 'top'>, pageSize = 1_000): AsyncGenerator<UsageExportRow[]> {
+  const g = GROUPS[q.groupBy];
+  const step = BUCKET_MS[q.bucket];
+  for (let t = firstBucket(q); t < q.to; t += step) {
+    const bucket = new Date(t).toISOString();
+    let after = '';
+    for (;;) {
+      const { rows } = await db.query<SeriesRow>(
+        `SELECT ${g.key} AS key, min(${g.label}) AS label,
+                count(*)::text AS requests, count(*) FILTER (WHERE r.status >= 400 OR r.status = 0)::text AS errors,
+                COALESCE(sum(r.prompt_tokens), 0)::text AS prompt_tokens, COALESCE(sum(r.completion_tokens), 0)::text AS completion_tokens,
+                COALESCE(sum(r.cost), 0)::text AS cost
+           FROM requests r LEFT JOIN users u ON u.id = r.user_id
+          WHERE r.started_at >= $1 AND r.started_at < $2 AND ($3::uuid IS NULL OR r.account_id = $3) AND ($4::uuid IS NULL OR r.user_id = $4)
+            AND ${g.key} > $5
+          GROUP BY 1 ORDER BY 1 LIMIT $6`,
+        [new Date(Math.max(t, q.from)).toISOString(), new Date(Math.min(t + step, q.to)).toISOString(), q.accountId, q.userId, after, pageSize],
+      );
+      if (rows.length) {
+        yield rows.map((r) => {
+          const totals = emptyTotals();
+          add(totals, r);
+          return { bucket, key: r.key, label: r.label, ...render(totals) };
+        });
+      }
+      if (rows.length < pageSize) break;
+      after = rows.at(-1)!.key;
+    }
+  }
 }

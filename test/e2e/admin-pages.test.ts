@@ -105,6 +105,9 @@ describe('every admin page, at laptop and phone width', () => {
   }
 });
 
+const NEVER_OPENED = { openedAt: null, openReason: null, openedAfterFailures: 0, nextProbeAt: null, lastFailureAt: null };
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
 describe('health page', () => {
   it('explains an empty breaker list, shows the real breakers, and open, half-open and closed ones', async () => {
     const page = await signedInPage(browser.context, h.gw.url, h.gw.adminToken);
@@ -122,9 +125,15 @@ describe('health page', () => {
     await page.getByRole('cell', { name: 'Closed' }).first().waitFor();
 
     const breakers: BreakerState[] = [
-      { provider: 'openai', keyId: '1', keyLabel: 'primary', last4: '0001', state: 'closed', failures: 0, successes: 1840, inFlight: 3 },
-      { provider: 'anthropic', keyId: '2', keyLabel: 'primary', last4: '0002', state: 'open', failures: 12, successes: 210, inFlight: 0 },
-      { provider: 'gemini', keyId: '3', keyLabel: 'batch', last4: '0003', state: 'half_open', failures: 5, successes: 96, inFlight: 1 },
+      { provider: 'openai', keyId: '1', keyLabel: 'primary', last4: '0001', state: 'closed', failures: 0, successes: 1840, inFlight: 3, ...NEVER_OPENED },
+      {
+        provider: 'anthropic', keyId: '2', keyLabel: 'primary', last4: '0002', state: 'open', failures: 12, successes: 210, inFlight: 0,
+        openedAt: ago(20_000), openReason: 'upstream_overloaded (HTTP 529): Overloaded', openedAfterFailures: 12, nextProbeAt: ago(-10_000), lastFailureAt: ago(20_000),
+      },
+      {
+        provider: 'gemini', keyId: '3', keyLabel: 'batch', last4: '0003', state: 'half_open', failures: 0, successes: 0, inFlight: 1,
+        openedAt: ago(45_000), openReason: 'upstream_server_error (HTTP 503): The service is unavailable.', openedAfterFailures: 5, nextProbeAt: null, lastFailureAt: ago(46_000),
+      },
     ];
     await page.route('**/admin/api/health*', async (route) => {
       const res = await route.fetch();
@@ -134,6 +143,9 @@ describe('health page', () => {
     await page.getByRole('cell', { name: 'Half-open' }).waitFor();
     const rows = await page.locator('tr', { hasText: '••••' }).allTextContents();
     expect(rows.map((r) => r.match(/Open|Half-open|Closed/)?.[0])).toEqual(['Open', 'Half-open', 'Closed']);
+    // An open or half-open breaker says when and why it opened, after how many failures, and when it probes.
+    expect(rows[0]).toMatch(/Opened \d+ \w+, \d\d:\d\d:\d\d after 12 failures.*HTTP 529.*Next probe .*\((in \d+ s|due now)\)/);
+    expect(rows[1]).toMatch(/after 5 failures.*HTTP 503.*Probing now/);
     await screenshot(page, 'health-breakers');
     await page.setViewportSize(PHONE);
     await screenshot(page, 'health-breakers');

@@ -59,7 +59,7 @@ describe('admin panel in a browser', () => {
     await d.getByLabel('Input', { exact: true }).fill('free');
     await d.getByLabel('Output', { exact: true }).fill('8');
     await d.getByRole('button', { name: 'Add model' }).click();
-    await expect.poll(() => fieldError('price.inputPerMtok').textContent()).toContain('wrong format');
+    await expect.poll(() => fieldError('price.inputPerMtok').textContent()).toContain('up to 6 decimals');
     expect(await focusedName(page)).toBe('price.inputPerMtok');
     await screenshot(page, 'model-add-error');
 

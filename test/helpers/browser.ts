@@ -6,6 +6,7 @@ import { projectPath } from '../../src/paths.js';
 
 export const LAPTOP = { width: 1366, height: 768 };
 export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1440, height: 900 };
 
 /** Debian's Chromium (scripts/ensure-services.sh installs it), headless, with a fresh profile. */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {

@@ -89,6 +89,15 @@ describe('admin API', () => {
     expect((await adminRaw('POST', '/providers', { id: 'x1', kind: 'openai', color: 'red' })).body.error).toMatchObject({ param: 'color', message: "Unknown field 'color'." });
   });
 
+  it('adds a new user to an existing account, whose balance they then share', async () => {
+    const first = await gw.admin('POST', '/users', { email: 'owner@team.example', initialCredits: '5' });
+    const second = await gw.admin('POST', '/users', { email: 'member@team.example', accountId: first.accountId, initialCredits: '1' });
+    expect(second).toMatchObject({ accountId: first.accountId, accountName: 'owner@team.example', balanceMicros: '6000000' });
+    expect(await gw.admin('GET', `/accounts/${first.accountId}`)).toMatchObject({ userCount: 2, balance: '6.000000' });
+    const ghost = await adminRaw('POST', '/users', { email: 'ghost@team.example', accountId: '00000000-0000-4000-8000-000000000000' });
+    expect([ghost.status, ghost.body.error.param]).toEqual([400, 'accountId']);
+  });
+
   it('maps constraint violations to field errors without echoing database text', async () => {
     await gw.admin('POST', '/users', { email: 'dup@example.test' });
     const dup = await adminRaw('POST', '/users', { email: 'dup@example.test' });

@@ -63,7 +63,10 @@ describe('admin usage statistics, request log and key listing', () => {
   it('lists the request log newest first with cost, user and key, filtered and paged', async () => {
     const all = (await h.gw.admin('GET', '/requests?limit=2')) as any;
     expect(all.data).toHaveLength(2);
-    expect(all.nextBefore).toBe(new Date(all.data[1].startedAt).toISOString());
+    // nextBefore is a cursor past the page's last request: the next page starts after it.
+    const next = (await h.gw.admin('GET', `/requests?limit=2&before=${encodeURIComponent(all.nextBefore)}`)) as any;
+    expect(next.data[0].id).not.toBe(all.data[1].id);
+    expect(Date.parse(next.data[0].startedAt)).toBeLessThanOrEqual(Date.parse(all.data[1].startedAt));
     const mine = (await h.gw.admin('GET', `/requests?userId=${second.user.id}`)) as any;
     expect(mine.data).toHaveLength(1);
     expect(mine.data[0]).toMatchObject({ model: CHAT_MODELS.openai, provider: 'openai', status: 200, userEmail: 'grace@example.test', keyName: 'test' });

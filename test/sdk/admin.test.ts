@@ -86,6 +86,16 @@ describe('TollgateAdmin', () => {
     expect(stats.groups.map((g) => [g.key, g.requests])).toEqual([['sdk-chat', 2]]);
     expect(await a.keys.search({ q: 'ada@example', status: 'active' })).toEqual([expect.objectContaining({ id: key.id, userEmail: 'ada@example.test', accountId: user.accountId })]);
 
+    // CSV exports, read as streams.
+    const text = async (body: ReadableStream<Uint8Array>) => new Response(body).text();
+    const requestsCsv = (await text(await a.requests.exportCsv({ userId: user.id, keyId: key.id }))).trimEnd().split('\n');
+    expect(requestsCsv.slice(1).map((l) => l.split(',')[0])).toEqual([r2.tollgate.requestId, r.tollgate.requestId]);
+    const ledgerCsv = (await text(await a.accounts.exportLedgerCsv(user.accountId))).trimEnd().split('\n');
+    expect(ledgerCsv.slice(1).map((l) => l.split(',')[2])).toEqual(['usage', 'usage', 'adjustment', 'grant', 'grant']);
+    const statsCsv = (await text(await a.exportStatsCsv({ userId: user.id, groupBy: 'model', bucket: 'hour' }))).trimEnd().split('\n');
+    expect(statsCsv.slice(1).map((l) => l.split(',').slice(1, 4).join(','))).toEqual(['sdk-chat,sdk-chat,2']);
+    expect(await a.requests.exportCsv({ status: 'nope' as 'ok' }).catch((e) => e)).toMatchObject({ status: 400, param: 'status' });
+
     // A revoked key stops working at once.
     await a.keys.revoke(key.id);
     const err = await tg.chat.completions.create({ model: 'sdk-chat', messages: [{ role: 'user', content: 'again' }] }).catch((e) => e);

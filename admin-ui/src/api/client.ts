@@ -122,3 +122,28 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   return json as T;
 }
+
+/**
+ * Downloads a file the admin API streams (a CSV export) and hands it to the browser as a download,
+ * under the name the API gives it.
+ */
+export async function download(path: string, authToken = token): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/admin/api${path}`, { headers: { authorization: `Bearer ${authToken ?? ''}` } });
+  } catch {
+    throw new ApiError(0, 'Could not reach the gateway. Check your connection and try again.', null, 'network');
+  }
+  if (!res.ok) {
+    const e = ((await res.json().catch(() => undefined)) as { error?: { message?: string; param?: string | null; code?: string | null } } | undefined)?.error;
+    if (res.status === 401 && authToken === token && token !== null) session.signOut();
+    throw new ApiError(res.status, e?.message ?? `The gateway answered ${res.status}.`, e?.param ?? null, e?.code ?? null);
+  }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';
+  const url = URL.createObjectURL(await res.blob());
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

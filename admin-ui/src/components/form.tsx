@@ -41,17 +41,18 @@ export function Form({ onSubmit, children, className, need }: { onSubmit: (data:
         onSubmit={async (e) => {
           e.preventDefault();
           if (busy || readOnly) return;
+          const form = e.currentTarget;
           setBusy(true);
           setErrors({});
           setFormError(undefined);
           try {
-            await onSubmit(new FormData(e.currentTarget));
+            await onSubmit(new FormData(form));
           } catch (err) {
             const message = err instanceof Error ? err.message : String(err);
             const param = err instanceof ApiError ? err.param : null;
             if (param && ref.current?.querySelector(`[data-field="${CSS.escape(param)}"]`)) {
               focusField.current = param;
-              setErrors({ [param]: fieldMessage(message, param) });
+              setErrors({ [param]: fieldMessage(message, param, new FormData(form).get(param)) });
             } else setFormError(message);
           } finally {
             setBusy(false);
@@ -75,11 +76,20 @@ export function Form({ onSubmit, children, className, need }: { onSubmit: (data:
   );
 }
 
-/** "'price.inputPerMtok' must match pattern "…"" → "This value has the wrong format." (shown under that field). */
-function fieldMessage(message: string, param: string): string {
+/** What a value of each of the admin API's patterns looks like (src/sdk/admin-api/common.ts). */
+const PATTERN_HINTS: [RegExp, string][] = [
+  [/\[0-9\]\{1,6\}/, 'Enter a number with up to 6 decimals, e.g. 12.5 (no thousands separators).'],
+  [/\^\[a-z0-9\]\[a-z0-9_-\]/, 'Use lowercase letters, digits, - and _, starting with a letter or digit.'],
+];
+
+/**
+ * The API's message for a field, as shown under it: an empty field is "Required.", a value of the
+ * wrong shape says what the right shape is ("'amount' must match pattern …" would mean nothing).
+ */
+function fieldMessage(message: string, param: string, value: FormDataEntryValue | null): string {
   const rest = message.startsWith(`'${param}' `) ? message.slice(param.length + 3) : message;
-  if (/^must match pattern/.test(rest)) return 'This value has the wrong format.';
-  if (/^is required/.test(rest)) return 'Required.';
+  if (/^is required/.test(rest) || (typeof value === 'string' && value.trim() === '' && /^must/.test(rest))) return 'Required.';
+  if (/^must match pattern/.test(rest)) return PATTERN_HINTS.find(([re]) => re.test(rest))?.[1] ?? 'This value does not have the expected form.';
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 

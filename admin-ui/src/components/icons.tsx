@@ -28,6 +28,8 @@ const PATHS = {
   play: 'M7 4.5v15l12-7.5-12-7.5Z',
   audit: 'M9 4h6M9 4a2 2 0 0 0-2 2H5v15h14V6h-2a2 2 0 0 0-2-2M9 4a2 2 0 0 1 2-2h2a2 2 0 0 1 2 2M8.5 12.5l2 2 4-4.5M8.5 17.5h7',
   team: 'M12 3 5 6v5c0 4.5 3 7.5 7 9 4-1.5 7-4.5 7-9V6l-7-3ZM12 11.5a2 2 0 1 0 0-4 2 2 0 0 0 0 4ZM8.5 15.5c.7-1.4 2-2.2 3.5-2.2s2.8.8 3.5 2.2',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  list: 'M8 6h13M8 12h13M8 18h13M3.5 6h.01M3.5 12h.01M3.5 18h.01',
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -11,17 +11,31 @@ export function compact(n: number): string {
   return Math.abs(n) < 10_000 ? nf.format(n) : compactNf.format(n);
 }
 
+const CREDITS_RE = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/** The decimals a credit amount needs: its significant ones, at least two. */
+function placesOf(value: string): number {
+  const frac = CREDITS_RE.exec(value)?.[3] ?? '';
+  return Math.max(2, frac.replace(/0+$/, '').length);
+}
+
 /**
  * "12.500000" → "12.50"; small amounts keep the digits that matter ("0.000042").
- * Trailing zeros past two decimals are dropped; the value is never rounded.
+ * Trailing zeros past two decimals are dropped — or, with `places`, the amount is shown with
+ * exactly that many (a column's amounts line up; see `columnPlaces`). The value is never rounded.
  */
-export function credits(value: string | null | undefined): string {
+export function credits(value: string | null | undefined, places?: number): string {
   if (value === null || value === undefined) return '—';
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
+  const m = CREDITS_RE.exec(value);
   if (!m) return value;
   const [, sign, whole, frac = ''] = m;
-  const trimmed = frac.replace(/0+$/, '').padEnd(2, '0');
-  return `${sign}${nf.format(Number(whole))}.${trimmed}`;
+  const shown = Math.max(places ?? 0, placesOf(value));
+  return `${sign}${nf.format(Number(whole))}.${frac.padEnd(shown, '0').slice(0, shown)}`;
+}
+
+/** One number of decimals for a column of credit amounts: what its most precise amount needs (2 to 6). */
+export function columnPlaces(values: (string | null | undefined)[]): number {
+  return values.reduce<number>((p, v) => (v ? Math.max(p, placesOf(v)) : p), 2);
 }
 
 /** Credits as a number, for charts and proportions only — never for arithmetic on money. */
@@ -39,7 +53,7 @@ export function percent(rate: number, digits = 1): string {
   return `${(rate * 100).toFixed(digits)}%`;
 }
 
-const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const dateTime = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
 const timeOnly = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 

@@ -7,7 +7,8 @@ import { DialogFooter, Form, str, SubmitButton, TextField } from '../components/
 import { Icon } from '../components/icons';
 import { toast } from '../components/toast';
 import { Badge, Button, Card, EmptyState, ErrorBanner, Loading, LoadMore, Mono, PageHeader, SearchBox, Stat, type Tone } from '../components/ui';
-import { credits, when } from '../lib/format';
+import { columnPlaces, credits, when } from '../lib/format';
+import { ExportButton } from '../components/ExportButton';
 import { Link } from '../lib/router';
 import { useResource } from '../lib/useResource';
 
@@ -47,23 +48,30 @@ const KIND_TONE: Record<LedgerEntry['kind'], Tone> = { grant: 'success', usage: 
 function Ledger({ accountId, version }: { accountId: string; version: number }) {
   const ledger = usePages<LedgerEntry>(`/accounts/${accountId}/ledger?limit=50`, version);
   const entries = ledger.rows ?? [];
+  const places = columnPlaces(entries.map((l) => l.amountCredits));
   return (
-    <Card title="Ledger" description="Append-only: every grant, charge, refund and adjustment. The balance is its sum." flush>
+    <Card title="Ledger" description="Append-only: every grant, charge, refund and adjustment. The balance is its sum." actions={<ExportButton path={`/accounts/${accountId}/ledger.csv`} size="sm" />} flush>
       <ErrorBanner error={ledger.error} onRetry={ledger.reload} />
       {entries.length === 0 && !ledger.loading && <EmptyState icon="credits" title="No entries yet">Grants and usage charges appear here.</EmptyState>}
       {entries.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards ledger-table">
             <thead>
               <tr><th>When</th><th>Kind</th><th className="num">Amount</th><th>Note / request</th><th className="hide-sm">By</th></tr>
             </thead>
             <tbody>
               {entries.map((l) => (
                 <tr key={l.id}>
-                  <td>{when(l.createdAt)}</td>
-                  <td><Badge tone={KIND_TONE[l.kind]}>{l.kind[0]!.toUpperCase() + l.kind.slice(1)}</Badge></td>
-                  <td className={`num ${l.amountCredits.startsWith('-') ? 'neg' : 'pos'}`}>{l.amountCredits.startsWith('-') ? '' : '+'}{credits(l.amountCredits)}</td>
-                  <td>{l.note || (l.requestId ? <Mono>{l.requestId}</Mono> : <span className="muted">—</span>)}</td>
+                  <td className="time-cell card-title-cell">{when(l.createdAt)}</td>
+                  <td data-label="Kind"><Badge tone={KIND_TONE[l.kind]}>{l.kind[0]!.toUpperCase() + l.kind.slice(1)}</Badge></td>
+                  <td data-label="Amount" className={`num amount-cell ${l.amountCredits.startsWith('-') ? 'neg' : 'pos'}`}>{l.amountCredits.startsWith('-') ? '' : '+'}{credits(l.amountCredits, places)}</td>
+                  <td data-label={l.note ? 'Note' : 'Request'} className="note-cell">
+                    {l.kind === 'usage' && l.requestId ? (
+                      <Link to={`/requests?q=${encodeURIComponent(l.requestId)}`} aria-label={`Request ${l.requestId}`}><Mono>{l.requestId}</Mono></Link>
+                    ) : (
+                      l.note || (l.requestId ? <Mono>{l.requestId}</Mono> : <span className="muted">—</span>)
+                    )}
+                  </td>
                   <td className="hide-sm">{l.actor || <span className="muted">gateway</span>}</td>
                 </tr>
               ))}
@@ -115,6 +123,7 @@ export function CreditsPage() {
   const [q, setQ] = useState('');
   const accounts = useResource<List<Account>>(withQuery('/accounts', { q }));
   const list = accounts.data?.data;
+  const places = columnPlaces((list ?? []).flatMap((a) => [a.balance, a.held, a.available]));
   return (
     <>
       <PageHeader title="Credits" description="Prepaid balances. Requests hold their worst-case cost, then settle the exact amount; balances never go below zero." />
@@ -129,18 +138,18 @@ export function CreditsPage() {
             <EmptyState icon="credits" title="No accounts">Accounts are opened when you create users.</EmptyState>
           ) : (
             <div className="table-wrap">
-              <table className="table table-hover">
+              <table className="table table-hover table-cards">
                 <thead>
                   <tr><th>Account</th><th className="num">Users</th><th className="num">Balance</th><th className="num">Held</th><th className="num">Available</th></tr>
                 </thead>
                 <tbody>
                   {list.map((a) => (
                     <tr key={a.id}>
-                      <td><Link to={`/credits/${a.id}`} className="row-link">{a.name}</Link></td>
-                      <td className="num">{a.userCount}</td>
-                      <td className="num">{credits(a.balance)}</td>
-                      <td className="num">{credits(a.held)}</td>
-                      <td className={`num ${Number(a.available) <= 0 ? 'neg' : ''}`}>{credits(a.available)}</td>
+                      <td className="card-title-cell"><Link to={`/credits/${a.id}`} className="row-link">{a.name}</Link></td>
+                      <td data-label="Users" className="num">{a.userCount}</td>
+                      <td data-label="Balance" className="num">{credits(a.balance, places)}</td>
+                      <td data-label="Held" className="num">{credits(a.held, places)}</td>
+                      <td data-label="Available" className={`num ${Number(a.available) <= 0 ? 'neg' : ''}`}>{credits(a.available, places)}</td>
                     </tr>
                   ))}
                 </tbody>

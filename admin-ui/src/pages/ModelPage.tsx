@@ -6,7 +6,7 @@ import { CheckField, Form, int, SelectField, str, SubmitButton, TextField } from
 import { Icon } from '../components/icons';
 import { toast } from '../components/toast';
 import { Badge, Button, Card, ErrorBanner, Loading, Mono, PageHeader, Switch } from '../components/ui';
-import { credits, when } from '../lib/format';
+import { columnPlaces, credits, when } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import { useResource } from '../lib/useResource';
 import { priceBody, PriceFields } from './ModelDialog';
@@ -66,6 +66,7 @@ function FallbackChain({ model, all, onSaved }: { model: Model; all: Model[]; on
 function Prices({ model, onSaved }: { model: Model; onSaved: () => Promise<void> }) {
   const now = Date.now();
   const current = model.price?.id;
+  const places = columnPlaces(model.priceHistory.flatMap((p) => [p.inputPerMtok, p.outputPerMtok, p.cachedInputPerMtok, p.cacheWritePerMtok]));
   return (
     <Card title="Prices" description="Credits per 1M tokens. A new price applies to requests that start after its effective time; requests in flight keep theirs.">
       <Form
@@ -87,19 +88,19 @@ function Prices({ model, onSaved }: { model: Model; onSaved: () => Promise<void>
       </Form>
       <h3 className="subheading">History</h3>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table-cards">
           <thead>
             <tr><th>Effective from</th><th className="num">Input</th><th className="num">Output</th><th className="num hide-sm">Cached</th><th className="num hide-sm">Cache write</th><th>Status</th></tr>
           </thead>
           <tbody>
             {model.priceHistory.map((p) => (
               <tr key={p.id}>
-                <td>{when(p.effectiveFrom)}</td>
-                <td className="num">{credits(p.inputPerMtok)}</td>
-                <td className="num">{credits(p.outputPerMtok)}</td>
-                <td className="num hide-sm">{credits(p.cachedInputPerMtok)}</td>
-                <td className="num hide-sm">{credits(p.cacheWritePerMtok)}</td>
-                <td>{p.id === current ? <Badge tone="success" dot>In force</Badge> : new Date(p.effectiveFrom).getTime() > now ? <Badge tone="info">Scheduled</Badge> : <Badge>Past</Badge>}</td>
+                <td className="card-title-cell">{when(p.effectiveFrom)}</td>
+                <td data-label="Input" className="num">{credits(p.inputPerMtok, places)}</td>
+                <td data-label="Output" className="num">{credits(p.outputPerMtok, places)}</td>
+                <td className="num hide-sm">{credits(p.cachedInputPerMtok, places)}</td>
+                <td className="num hide-sm">{credits(p.cacheWritePerMtok, places)}</td>
+                <td data-label="Status">{p.id === current ? <Badge tone="success" dot>In force</Badge> : new Date(p.effectiveFrom).getTime() > now ? <Badge tone="info">Scheduled</Badge> : <Badge>Past</Badge>}</td>
               </tr>
             ))}
           </tbody>

@@ -3,7 +3,7 @@ import { api } from '../api/client';
 import type { List, Model, Provider } from '../api/types';
 import { toast } from '../components/toast';
 import { Badge, Button, Card, EmptyState, ErrorBanner, Loading, Mono, PageHeader, Switch } from '../components/ui';
-import { compact, credits } from '../lib/format';
+import { columnPlaces, compact, credits } from '../lib/format';
 import { Link } from '../lib/router';
 import { useResource } from '../lib/useResource';
 import { ModelDialog } from './ModelDialog';
@@ -13,6 +13,7 @@ export function ModelsPage() {
   const providers = useResource<List<Provider>>('/providers');
   const [adding, setAdding] = useState(false);
   const list = models.data?.data;
+  const places = columnPlaces((list ?? []).flatMap((m) => [m.price?.inputPerMtok, m.price?.outputPerMtok, m.price?.cachedInputPerMtok]));
   const noProviders = providers.data?.data.length === 0;
 
   const setEnabled = async (m: Model, enabled: boolean) => {
@@ -46,7 +47,7 @@ export function ModelsPage() {
             </EmptyState>
           ) : (
             <div className="table-wrap">
-              <table className="table table-hover">
+              <table className="table table-hover table-cards">
                 <thead>
                   <tr>
                     <th>Model</th>
@@ -62,22 +63,24 @@ export function ModelsPage() {
                 <tbody>
                   {list.map((m) => (
                     <tr key={m.alias}>
-                      <td>
-                        <Link to={`/models/${encodeURIComponent(m.alias)}`} className="row-link">
-                          {m.alias}
-                        </Link>
-                        <div className="sub">
-                          <Mono>{m.upstreamModel}</Mono>
-                          {m.kind === 'embedding' && <Badge>Embedding</Badge>}
+                      <td className="card-title-cell">
+                        <div>
+                          <Link to={`/models/${encodeURIComponent(m.alias)}`} className="row-link">
+                            {m.alias}
+                          </Link>
+                          <div className="sub">
+                            <Mono>{m.upstreamModel}</Mono>
+                            {m.kind === 'embedding' && <Badge>Embedding</Badge>}
+                          </div>
                         </div>
                       </td>
-                      <td>{m.providerId}</td>
-                      <td className="num">{credits(m.price?.inputPerMtok)}</td>
-                      <td className="num">{credits(m.price?.outputPerMtok)}</td>
-                      <td className="num hide-sm">{credits(m.price?.cachedInputPerMtok)}</td>
+                      <td data-label="Provider">{m.providerId}</td>
+                      <td data-label="Input" className="num">{credits(m.price?.inputPerMtok, places)}</td>
+                      <td data-label="Output" className="num">{credits(m.price?.outputPerMtok, places)}</td>
+                      <td className="num hide-sm">{credits(m.price?.cachedInputPerMtok, places)}</td>
                       <td className="num hide-sm">{compact(m.contextWindow)}</td>
                       <td className="hide-sm">{m.fallbacks.length ? <span className="chain">{m.fallbacks.join(' → ')}</span> : <span className="muted">—</span>}</td>
-                      <td>
+                      <td data-label="Enabled">
                         <Switch need="catalogue" checked={m.enabled} label={`${m.alias} enabled`} onChange={(v) => setEnabled(m, v)} />
                       </td>
                     </tr>

@@ -77,7 +77,7 @@ export function PlansPage() {
       {list && (
         <Card flush>
           <div className="table-wrap">
-            <table className="table">
+            <table className="table table-cards">
               <thead>
                 <tr>
                   <th>Plan</th>
@@ -93,16 +93,18 @@ export function PlansPage() {
               <tbody>
                 {list.map((p) => (
                   <tr key={p.id}>
-                    <td>
-                      <strong>{p.name}</strong> {p.id === 'default' && <Badge>Default</Badge>}
-                      <div className="sub"><Mono>{p.id}</Mono></div>
+                    <td className="card-title-cell">
+                      <div>
+                        <strong>{p.name}</strong> {p.id === 'default' && <Badge>Default</Badge>}
+                        <div className="sub"><Mono>{p.id}</Mono></div>
+                      </div>
                     </td>
-                    <td className="num">{limit(p.rpm)}</td>
+                    <td data-label="RPM" className="num">{limit(p.rpm)}</td>
                     <td className="num hide-sm">{limit(p.rpmPerProvider)}</td>
-                    <td className="num">{limit(p.tpm)}</td>
+                    <td data-label="TPM" className="num">{limit(p.tpm)}</td>
                     <td className="num hide-sm">{limit(p.maxConcurrentStreams)}</td>
-                    <td className="num">{p.markupBps ? `+${(p.markupBps / 100).toFixed(p.markupBps % 100 ? 2 : 0)}%` : <span className="muted">None</span>}</td>
-                    <td className="num">{num(p.userCount)}</td>
+                    <td data-label="Markup" className="num">{p.markupBps ? `+${(p.markupBps / 100).toFixed(p.markupBps % 100 ? 2 : 0)}%` : <span className="muted">None</span>}</td>
+                    <td data-label="Users" className="num">{num(p.userCount)}</td>
                     <td className="actions-col">
                       <Button need="plans" size="sm" variant="ghost" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>Edit</Button>
                       <Button need="plans" size="sm" variant="ghost" className="danger-text" disabled={p.id === 'default'} onClick={() => setDeleting(p)} aria-label={`Delete ${p.name}`}>Delete</Button>

@@ -127,7 +127,7 @@ function ProviderCard({ provider, reload }: { provider: Provider; reload: () => 
         </div>
       )}
       <div className="table-wrap">
-        <table className="table">
+        <table className="table table-cards">
           <thead>
             <tr>
               <th>Key</th>
@@ -146,16 +146,16 @@ function ProviderCard({ provider, reload }: { provider: Provider; reload: () => 
               const r = results?.get(k.id);
               return (
                 <tr key={k.id}>
-                  <td>
+                  <td className="card-title-cell">
                     <Mono>••••{k.last4}</Mono>
                   </td>
-                  <td>{k.label || <span className="muted">—</span>}</td>
+                  <td data-label="Label">{k.label || <span className="muted">—</span>}</td>
                   <td className="num hide-sm">{k.weight}</td>
                   <td className="num hide-sm">
                     {k.rpmLimit ? num(k.rpmLimit) : '—'} / {k.tpmLimit ? num(k.tpmLimit) : '—'}
                   </td>
-                  <td>{r ? r.ok ? <Badge tone="success" dot>OK · {ms(r.latencyMs)}</Badge> : <span title={r.error ?? ''}><Badge tone="danger" dot>{r.status || 'Failed'}{r.error ? ` · ${r.error.slice(0, 40)}` : ''}</Badge></span> : <span className="muted">—</span>}</td>
-                  <td>
+                  <td data-label="Last test">{r ? r.ok ? <Badge tone="success" dot>OK · {ms(r.latencyMs)}</Badge> : <span title={r.error ?? ''}><Badge tone="danger" dot>{r.status || 'Failed'}{r.error ? ` · ${r.error.slice(0, 40)}` : ''}</Badge></span> : <span className="muted">—</span>}</td>
+                  <td data-label="Enabled">
                     <Switch need="catalogue" checked={k.enabled} label={`Key ••••${k.last4} enabled`} onChange={(v) => toggle({ enabled: v }, `/providers/${provider.id}/keys/${k.id}`)} />
                   </td>
                   <td className="actions-col">

@@ -3,9 +3,10 @@ import { withQuery } from '../api/client';
 import type { UsageStats, UsageTotals } from '../api/types';
 import { Legend, Meter, OTHER_COLOR, PALETTE, StackedBars, type ChartGroup } from '../components/charts';
 import { Button, Card, EmptyState, ErrorBanner, Loading, PageHeader, Segmented, Stat } from '../components/ui';
-import { compact, credits, num, percent } from '../lib/format';
+import { columnPlaces, compact, credits, num, percent } from '../lib/format';
 import { useResource } from '../lib/useResource';
 import { RequestsCard } from './RequestsCard';
+import { ExportButton } from '../components/ExportButton';
 
 type Range = '24h' | '7d' | '30d' | '90d';
 type GroupBy = UsageStats['groupBy'];
@@ -41,11 +42,11 @@ export function UsagePage() {
   const [groupBy, setGroupBy] = useState<GroupBy>('model');
   const [metric, setMetric] = useState<Metric>('spend');
   const [refresh, setRefresh] = useState(0);
-  const path = useMemo(() => {
+  const query = useMemo(() => {
     const r = RANGES[range];
-    return withQuery('/stats/usage', { from: new Date(Date.now() - r.hours * 3_600_000).toISOString(), bucket: r.bucket, groupBy });
+    return { from: new Date(Date.now() - r.hours * 3_600_000).toISOString(), bucket: r.bucket, groupBy };
   }, [range, groupBy, refresh]);
-  const stats = useResource<UsageStats>(path);
+  const stats = useResource<UsageStats>(withQuery('/stats/usage', query));
   const s = stats.data;
 
   const groups: ChartGroup[] = (s?.groups ?? []).map((g, i) => ({ key: g.key, label: g.label, color: g.key === '__other__' ? OTHER_COLOR : PALETTE[i % PALETTE.length]! }));
@@ -65,6 +66,7 @@ export function UsagePage() {
           <>
             <Segmented label="Time range" value={range} onChange={setRange} options={(Object.keys(RANGES) as Range[]).map((r) => ({ value: r, label: r }))} />
             <Button icon="refresh" onClick={() => setRefresh((x) => x + 1)} aria-label="Refresh" busy={stats.loading && !!s} />
+            <ExportButton path={withQuery('/stats/usage.csv', query)} />
           </>
         }
       />
@@ -100,20 +102,20 @@ export function UsagePage() {
           {t.requests > 0 && (
             <Card title={`Breakdown by ${GROUP_LABEL[groupBy]}`} flush>
               <div className="table-wrap">
-                <table className="table">
+                <table className="table table-cards">
                   <thead>
                     <tr><th>{GROUP_LABEL[groupBy][0]!.toUpperCase() + GROUP_LABEL[groupBy].slice(1)}</th><th className="num hide-sm">Requests</th><th className="num hide-sm">Errors</th><th className="num hide-sm">Tokens in</th><th className="num hide-sm">Tokens out</th><th className="num">Spend</th><th className="share-col">Share of {m.label.toLowerCase()}</th></tr>
                   </thead>
                   <tbody>
                     {s.groups.map((g, i) => (
                       <tr key={g.key}>
-                        <td><span className="swatch" style={{ background: groups[i]!.color }} /> {g.label}</td>
+                        <td className="card-title-cell"><span><span className="swatch" style={{ background: groups[i]!.color }} /> {g.label}</span></td>
                         <td className="num hide-sm">{num(g.requests)}</td>
                         <td className="num hide-sm">{num(g.errors)}</td>
                         <td className="num hide-sm">{num(g.promptTokens)}</td>
                         <td className="num hide-sm">{num(g.completionTokens)}</td>
-                        <td className="num strong">{credits(g.cost)}</td>
-                        <td className="share-col"><Meter value={totalMetric ? m.value(g) / totalMetric : 0} color={groups[i]!.color} label={`${g.label} share`} /> <span className="muted small">{percent(totalMetric ? m.value(g) / totalMetric : 0, 0)}</span></td>
+                        <td data-label="Spend" className="num strong">{credits(g.cost, columnPlaces(s.groups.map((x) => x.cost)))}</td>
+                        <td data-label={`Share of ${m.label.toLowerCase()}`} className="share-col"><Meter value={totalMetric ? m.value(g) / totalMetric : 0} color={groups[i]!.color} label={`${g.label} share`} /> <span className="muted small">{percent(totalMetric ? m.value(g) / totalMetric : 0, 0)}</span></td>
                       </tr>
                     ))}
                   </tbody>

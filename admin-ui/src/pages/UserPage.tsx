@@ -24,18 +24,18 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
       {list?.length === 0 && <EmptyState icon="key" title="No keys yet">Create one to let this user call the gateway.</EmptyState>}
       {list && list.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards">
             <thead>
               <tr><th>Key</th><th>Name</th><th>Status</th><th>Created</th><th>Expires</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {list.map((k) => (
                 <tr key={k.id}>
-                  <td><Mono>{k.prefix}…</Mono></td>
-                  <td>{k.name || <span className="muted">—</span>}</td>
-                  <td>{keyStatus(k)}</td>
-                  <td>{relative(k.createdAt)}</td>
-                  <td>{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
+                  <td className="card-title-cell"><Mono>{k.prefix}…</Mono></td>
+                  <td data-label="Name">{k.name || <span className="muted">—</span>}</td>
+                  <td data-label="Status">{keyStatus(k)}</td>
+                  <td data-label="Created">{relative(k.createdAt)}</td>
+                  <td data-label="Expires">{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                   <td className="actions-col">
                     {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.name || k.prefix}`}>Revoke</Button>}
                   </td>

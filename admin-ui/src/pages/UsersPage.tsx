@@ -1,17 +1,19 @@
 import { useState } from 'react';
 import { api, withQuery } from '../api/client';
-import type { ApiKey, List, Plan, User } from '../api/types';
+import type { Account, ApiKey, List, Plan, User } from '../api/types';
 import { Dialog } from '../components/Dialog';
-import { DialogFooter, Form, SelectField, str, SubmitButton, TextField } from '../components/form';
+import { DialogFooter, Field, Form, SelectField, str, SubmitButton, TextField } from '../components/form';
 import { toast } from '../components/toast';
 import { Badge, Button, Card, EmptyState, ErrorBanner, Loading, Mono, PageHeader, SearchBox, Segmented } from '../components/ui';
-import { credits, day, microsToCredits, relative } from '../lib/format';
+import { columnPlaces, credits, day, microsToCredits, relative } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import { useResource } from '../lib/useResource';
 import { keyStatus, RevokeKeyDialog } from './keys';
 
 function NewUserDialog({ onClose }: { onClose: () => void }) {
   const plans = useResource<List<Plan>>('/plans');
+  const accounts = useResource<List<Account>>('/accounts');
+  const [accountId, setAccountId] = useState('');
   return (
     <Dialog open onClose={onClose} title="New user" description="A new user gets their own credit account unless you add them to an existing one.">
       <Form
@@ -20,6 +22,7 @@ function NewUserDialog({ onClose }: { onClose: () => void }) {
             email: str(data, 'email') ?? '',
             name: str(data, 'name'),
             planId: str(data, 'planId'),
+            accountId: str(data, 'accountId'),
             initialCredits: str(data, 'initialCredits'),
           });
           toast(`${user.email} created`);
@@ -30,9 +33,19 @@ function NewUserDialog({ onClose }: { onClose: () => void }) {
         <div className="dialog-body stack">
           <TextField name="email" label="Email" type="email" inputMode="email" autoComplete="off" autoFocus />
           <TextField name="name" label="Name" placeholder="Optional" />
+          <Field name="accountId" label="Account" hint={accountId ? 'They draw on this account’s balance, shared with its other users.' : 'A new account of their own, named after their email.'}>
+            {(c) => (
+              <select className="input" value={accountId} onChange={(e) => setAccountId(e.target.value)} {...c}>
+                <option value="">New account</option>
+                {(accounts.data?.data ?? []).map((a) => (
+                  <option key={a.id} value={a.id}>{a.name}</option>
+                ))}
+              </select>
+            )}
+          </Field>
           <div className="grid-2">
             <SelectField name="planId" label="Plan" defaultValue="default" options={(plans.data?.data ?? [{ id: 'default', name: 'Default' }]).map((p) => ({ value: p.id, label: p.name }))} />
-            <TextField name="initialCredits" label="Initial credits" inputMode="decimal" suffix="cr" placeholder="0" />
+            <TextField name="initialCredits" label={accountId ? 'Credits to add to the account' : 'Initial credits'} inputMode="decimal" suffix="cr" placeholder="0" />
           </div>
         </div>
         <DialogFooter onCancel={onClose}>
@@ -48,6 +61,7 @@ function UsersTable() {
   const users = useResource<List<User>>(withQuery('/users', { q }));
   const [adding, setAdding] = useState(false);
   const list = users.data?.data;
+  const places = columnPlaces((list ?? []).map((u) => microsToCredits(u.balanceMicros)));
   return (
     <>
       <div className="toolbar">
@@ -62,21 +76,21 @@ function UsersTable() {
             <EmptyState icon="users" title={q ? 'No users match' : 'No users yet'}>{q ? 'Try another search.' : 'Create a user, give them credits and an API key.'}</EmptyState>
           ) : (
             <div className="table-wrap">
-              <table className="table table-hover">
+              <table className="table table-hover table-cards">
                 <thead>
                   <tr><th>User</th><th className="hide-sm">Plan</th><th className="num">Balance</th><th className="num hide-sm">Active keys</th><th>Status</th><th className="hide-sm">Created</th></tr>
                 </thead>
                 <tbody>
                   {list.map((u) => (
                     <tr key={u.id}>
-                      <td>
+                      <td className="card-title-cell">
                         <Link to={`/users/${u.id}`} className="row-link">{u.email}</Link>
                         {u.name && <div className="sub">{u.name}</div>}
                       </td>
                       <td className="hide-sm">{u.planId}</td>
-                      <td className="num">{credits(microsToCredits(u.balanceMicros))}</td>
+                      <td data-label="Balance" className="num">{credits(microsToCredits(u.balanceMicros), places)}</td>
                       <td className="num hide-sm">{u.activeKeys}</td>
-                      <td>{u.disabled ? <Badge tone="danger" dot>Disabled</Badge> : <Badge tone="success" dot>Active</Badge>}</td>
+                      <td data-label="Status">{u.disabled ? <Badge tone="danger" dot>Disabled</Badge> : <Badge tone="success" dot>Active</Badge>}</td>
                       <td className="hide-sm">{day(u.createdAt)}</td>
                     </tr>
                   ))}
@@ -111,16 +125,16 @@ function KeysTable() {
             <EmptyState icon="key" title="No keys here">Keys are created on a user’s page.</EmptyState>
           ) : (
             <div className="table-wrap">
-              <table className="table">
+              <table className="table table-cards">
                 <thead>
                   <tr><th>Key</th><th>Owner</th><th>Status</th><th className="hide-sm">Created</th><th className="hide-sm">Expires</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
                 </thead>
                 <tbody>
                   {list.map((k) => (
                     <tr key={k.id}>
-                      <td><Mono>{k.prefix}…</Mono>{k.name && <div className="sub">{k.name}</div>}</td>
-                      <td><Link to={`/users/${k.userId}`}>{k.userEmail}</Link></td>
-                      <td>{keyStatus(k)}</td>
+                      <td className="card-title-cell"><div><Mono>{k.prefix}…</Mono>{k.name && <div className="sub">{k.name}</div>}</div></td>
+                      <td data-label="Owner"><Link to={`/users/${k.userId}`}>{k.userEmail}</Link></td>
+                      <td data-label="Status">{keyStatus(k)}</td>
                       <td className="hide-sm">{relative(k.createdAt)}</td>
                       <td className="hide-sm">{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                       <td className="actions-col">

@@ -3,7 +3,7 @@ import type { UsageReportQuery } from '../../usage/usage-report.js';
 import { clampInt, time } from '../query.js';
 
 /** `tag=team:search` (repeatable) keeps requests carrying every given tag. */
-function tagFilter(value: unknown): Record<string, string> | null {
+export function tagFilter(value: unknown): Record<string, string> | null {
   const raw = value === undefined ? [] : Array.isArray(value) ? value : [value];
   if (raw.length === 0) return null;
   const out: Record<string, string> = {};

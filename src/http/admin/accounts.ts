@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { creditsView, getAccount, ledgerPage, listAccounts } from '../../credits/accounts.js';
+import { creditsView, getAccount, ledgerPage, ledgerPages, listAccounts } from '../../credits/accounts.js';
 import { assertPositive, changeBalance } from '../../credits/ledger.js';
 import { creditsToMicros, formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
-import { CreditChange, type CreditChangeResult } from '../../sdk/admin-api/index.js';
+import { CreditChange, LEDGER_CSV_COLUMNS, type CreditChangeResult, type LedgerEntry } from '../../sdk/admin-api/index.js';
 import { readUsageQuery } from '../account/usage-query.js';
 import { usageReport } from '../../usage/usage-report.js';
 import { NotFoundError } from '../../errors.js';
@@ -12,8 +12,23 @@ import { auditedWrite } from './audited.js';
 import { mapDbErrors } from './db-errors.js';
 import { clampInt, optionalString } from '../query.js';
 import { bodyParser } from './schemas.js';
+import { csvColumns, fileTime, sendCsv } from './csv.js';
 
 const parseCreditChange = bodyParser(CreditChange);
+
+const LEDGER_CSV = csvColumns<LedgerEntry, (typeof LEDGER_CSV_COLUMNS)[number]>(
+  LEDGER_CSV_COLUMNS,
+  {
+    id: (l) => l.id,
+    created_at: (l) => l.createdAt,
+    kind: (l) => l.kind,
+    amount_credits: (l) => l.amountCredits,
+    request_id: (l) => l.requestId,
+    note: (l) => l.note,
+    actor: (l) => l.actor,
+  },
+  ['request_id', 'note', 'actor'],
+);
 
 /** Accounts, credit grants and adjustments, ledgers, and usage across everyone. */
 export function accountAdminRoutes(gw: Gateway): Router {
@@ -55,6 +70,13 @@ export function accountAdminRoutes(gw: Gateway): Router {
   r.get('/accounts/:id/ledger', async (req, res) => {
     const page = { limit: clampInt(req.query.limit, 100, 1, 1000), before: optionalString(req.query.before) };
     res.json(await mapDbErrors(() => ledgerPage(gw.db, req.params.id, page)));
+  });
+
+  /** The whole ledger as CSV, newest first, streamed. */
+  r.get('/accounts/:id/ledger.csv', async (req, res) => {
+    const account = await mapDbErrors(() => getAccount(gw.db, req.params.id));
+    if (!account) throw new NotFoundError(`No account '${req.params.id}'.`, 'account_not_found');
+    await sendCsv(res, `ledger-${account.id}-${fileTime(new Date().toISOString())}.csv`, LEDGER_CSV, ledgerPages(gw.db, account.id));
   });
 
   r.get('/usage', async (req, res) => {

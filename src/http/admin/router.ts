@@ -10,6 +10,7 @@ import { keyAdminRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
 import { planRoutes } from './plans.js';
 import { providerRoutes } from './providers.js';
+import { requestLogRoutes } from './requests.js';
 import { statsAdminRoutes } from './stats.js';
 import { userRoutes } from './users.js';
 
@@ -40,6 +41,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
   r.use(statsAdminRoutes(gw));
+  r.use(requestLogRoutes(gw));
   r.use(healthAdminRoutes(gw));
   r.use(teamRoutes(gw));
   r.use(auditRoutes(gw));

@@ -109,6 +109,9 @@ export const LedgerPage = Type.Object({
 });
 export type LedgerPage = Static<typeof LedgerPage>;
 
+/** The columns of GET /admin/api/accounts/{id}/ledger.csv, in order (newest entry first). */
+export const LEDGER_CSV_COLUMNS = ['id', 'created_at', 'kind', 'amount_credits', 'request_id', 'note', 'actor'] as const;
+
 export interface KeyListQuery {
   /** Matches the key prefix, the key name or the owner's email. */
   q?: string;

@@ -25,9 +25,18 @@ export const AdminHealth = Type.Object({
       keyLabel: Type.String(),
       last4: Type.String(),
       state: BreakerStateName,
+      /** Failures and successes in the breaker's rolling window now. */
       failures: Type.Integer(),
       successes: Type.Integer(),
       inFlight: Type.Integer(),
+      /** When it last opened (kept while half-open; null once closed) and the failure that opened it. */
+      openedAt: OrNull(Timestamp),
+      openReason: OrNull(Type.String()),
+      /** Failures in the window when it opened (the window may have rolled past them since). */
+      openedAfterFailures: Type.Integer(),
+      /** When an open breaker lets its next probe through; null when closed or probing now (half-open). */
+      nextProbeAt: OrNull(Timestamp),
+      lastFailureAt: OrNull(Timestamp),
     }),
   ),
 });
@@ -67,6 +76,8 @@ export const RequestRow = Type.Object({
   stream: Type.Boolean(),
   status: Type.Integer(),
   errorCode: OrNull(Type.String()),
+  /** The message the client received when the request failed. */
+  errorMessage: OrNull(Type.String()),
   promptTokens: Type.Integer(),
   completionTokens: Type.Integer(),
   cachedTokens: Type.Integer(),
@@ -103,7 +114,11 @@ export const RequestDetail = Type.Composite([
 ]);
 export type RequestDetail = Static<typeof RequestDetail>;
 
-export const RequestLogPage = Type.Object({ data: Type.Array(RequestRow), nextBefore: OrNull(Timestamp) });
+export const RequestLogPage = Type.Object({
+  data: Type.Array(RequestRow),
+  /** Pass back as `before` for the next (older) page: an opaque cursor; null on the last page. */
+  nextBefore: OrNull(Type.String()),
+});
 export type RequestLogPage = Static<typeof RequestLogPage>;
 
 export interface UsageStatsQuery {
@@ -117,13 +132,42 @@ export interface UsageStatsQuery {
   userId?: string;
 }
 
-export interface RequestLogQuery {
-  limit?: number;
-  /** Requests that started before this time (a page's `nextBefore`). */
-  before?: string | Date;
+/** The request log's filters (GET /admin/api/requests and its CSV export /admin/api/requests.csv). */
+export interface RequestLogFilterQuery {
+  /** Requests that started in [from, to). */
+  from?: string | Date;
+  to?: string | Date;
+  /** The requested or the serving model. */
   model?: string;
   provider?: string;
   userId?: string;
   accountId?: string;
-  status?: 'ok' | 'error' | 'all';
+  keyId?: string;
+  /** ok (below 400), error (400 and up, or abandoned), or one HTTP status such as "429". */
+  status?: 'ok' | 'error' | 'all' | `${number}`;
+  /** Requests carrying every one of these tags, as "key:value". */
+  tag?: string | string[];
+  /** A request id, or the start of one. */
+  q?: string;
 }
+
+export interface RequestLogQuery extends RequestLogFilterQuery {
+  limit?: number;
+  /** A page's `nextBefore` (or an ISO time: requests that started before it). */
+  before?: string | Date;
+}
+
+/** GET /admin/api/stats/usage.csv: requests, errors, tokens and spend per time bucket and group, every group. */
+export type UsageExportQuery = Omit<UsageStatsQuery, 'top'>;
+
+/**
+ * The columns of the CSV exports, in order (the header line). Money is in credits with six
+ * decimals; times are ISO 8601 UTC; free text a client or user wrote that would start with = + - @
+ * is prefixed with ' so a spreadsheet shows it rather than running it.
+ */
+export const REQUEST_CSV_COLUMNS = [
+  'id', 'started_at', 'user_email', 'user_id', 'account_id', 'key_prefix', 'key_name', 'endpoint', 'model', 'served_model', 'provider',
+  'upstream_model', 'stream', 'status', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'cached_tokens',
+  'reasoning_tokens', 'usage_estimated', 'cost_credits', 'cache_hit', 'latency_ms', 'upstream_latency_ms', 'tags',
+] as const;
+export const USAGE_CSV_COLUMNS = ['bucket_start', 'group', 'label', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cost_credits'] as const;

@@ -20,7 +20,7 @@ function settlement(): LeasedSettlement {
       usage_estimated: true, cost: 0, price_id: 'price-17', cache_hit: true, latency_ms: 19, upstream_latency_ms: 20,
       attempts: [{ provider: 'provider-7', status: 529, ms: 21 }], tags: { team: 'tag-22' }, instance_id: 'instance-23',
       started_at: '2026-12-01T00:00:00.024Z', finished_at: '2026-12-01T00:00:00.025Z', hold_amount: 0, uncollected: 0,
-      idempotency_key: 'idem-1', max_tokens_clamped: 28,
+      idempotency_key: 'idem-1', max_tokens_clamped: 28, error_message: 'message-29',
     },
   };
 }
@@ -36,7 +36,7 @@ describe('settlement entries in the stream', () => {
 
   it('keep absent parts absent (no hold, no idempotency, nulls)', () => {
     const s = settlement();
-    const bare: LeasedSettlement = { ...s, hold: undefined, lease: null, idempotency: undefined, row: { ...s.row, tags: null, error_code: null, upstream_latency_ms: null, max_tokens_clamped: null, idempotency_key: null } };
+    const bare: LeasedSettlement = { ...s, hold: undefined, lease: null, idempotency: undefined, row: { ...s.row, tags: null, error_code: null, upstream_latency_ms: null, max_tokens_clamped: null, idempotency_key: null, error_message: null } };
     delete bare.idempotency;
     expect(decodeSettlement(encodeSettlement(bare))).toEqual(bare);
   });
@@ -45,6 +45,14 @@ describe('settlement entries in the stream', () => {
     const s = settlement();
     const v1 = JSON.stringify({ ...s, cost: s.cost.toString(), hold: s.hold!.toString() });
     expect(decodeSettlement(v1)).toEqual(s);
+  });
+
+  it('read a column added after an entry was written as null', () => {
+    const s = settlement();
+    const arr = JSON.parse(encodeSettlement(s)) as unknown[];
+    const older = decodeSettlement(JSON.stringify(arr.slice(0, -1)));
+    expect(older.row.error_message).toBeNull();
+    expect(older.row.max_tokens_clamped).toBe(28);
   });
 
   it('refuse a version they do not know, rather than guess', () => {

@@ -24,7 +24,8 @@ export async function adminCall(baseUrl: string, method: string, path: string, o
     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  const json = (res.headers.get('content-type') ?? '').includes('json');
+  return { status: res.status, headers: res.headers, body: text ? (json ? JSON.parse(text) : text) : undefined };
 }
 
 /** Signs in and returns the session cookie to send back; throws with the answer when sign-in fails. */

@@ -71,8 +71,8 @@ describe('CSV exports', () => {
     const rows = ledger.text.trimEnd().split('\n');
     expect(rows[0]).toBe('id,created_at,kind,amount_credits,request_id,note,actor');
     expect(rows).toHaveLength(3);
-    expect(rows[1]).toMatch(/^\d+,[^,]+,adjustment,-2\.500000,,"'-refund, duplicate",admin$/);
-    expect(rows[2]).toMatch(/^\d+,[^,]+,grant,10\.000000,,initial credits,admin$/);
+    expect(rows[1]).toMatch(/^\d+,[^,]+,adjustment,-2\.500000,,"'-refund, duplicate",admin token$/);
+    expect(rows[2]).toMatch(/^\d+,[^,]+,grant,10\.000000,,initial credits,admin token$/);
 
     await h.db.query(
       `INSERT INTO requests (id, account_id, user_id, endpoint, model_alias, served_model, provider_id, status, prompt_tokens, completion_tokens, cost, started_at)

@@ -119,17 +119,24 @@ export interface BuildOptions {
   context?: string;
   /** Where the stages' directories go (default: a new temporary directory). */
   outDir?: string;
-  /** Build up to and including this stage (default: the last, as `docker build` does). */
+  /** Build this stage (default: the last, as `docker build` does)… */
   target?: string;
+  /** …and these too (stages they share with the target are built once). */
+  alsoBuild?: string[];
   log?: (line: string) => void;
 }
 
 export function buildStages(opts: BuildOptions = {}): BuiltStage[] {
   const context = opts.context ?? ROOT;
   const stages = parseDockerfile(readFileSync(opts.dockerfile ?? join(context, 'Dockerfile'), 'utf8'));
-  const last = opts.target ? stages.findIndex((s) => s.name === opts.target) : stages.length - 1;
-  if (last < 0) throw new Error(`Dockerfile: no stage ${opts.target}`);
-  const needed = neededStages(stages, last);
+  const indexOf = (name: string) => {
+    const i = stages.findIndex((s) => s.name === name);
+    if (i < 0) throw new Error(`Dockerfile: no stage ${name}`);
+    return i;
+  };
+  const targets = [opts.target ? indexOf(opts.target) : stages.length - 1, ...(opts.alsoBuild ?? []).map(indexOf)];
+  const needed = new Set(targets.flatMap((t) => [...neededStages(stages, t)]));
+  const last = Math.max(...targets);
   const outDir = opts.outDir ?? mkdtempSync(join(tmpdir(), 'tollgate-image-'));
   chmodSync(outDir, 0o755);
   const ignored = ignoreMatcher(context);
@@ -140,7 +147,7 @@ export function buildStages(opts: BuildOptions = {}): BuiltStage[] {
     mkdirSync(root, { recursive: true, mode: 0o755 });
     // FROM an earlier stage starts from its filesystem and settings.
     const parent = built.find((b) => b.name === stage.base);
-    if (parent) cpSync(parent.root, root, { recursive: true });
+    if (parent) execFileSync('cp', ['-a', `${parent.root}/.`, root]);
     const s: BuiltStage = parent
       ? { ...parent, name: stage.name, root, env: { ...parent.env }, expose: [...parent.expose] }
       : { name: stage.name, base: stage.base, root, workdir: '/', env: {}, user: 'root', cmd: [], expose: [] };

@@ -50,7 +50,7 @@ describe('the Helm chart', () => {
     expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Secret', 'Service']);
     expect(deployment.metadata.name).toBe('prod-tollgate');
     expect(deployment.spec.replicas, 'the HPA owns the replica count').toBeUndefined();
-    expect(container.image).toBe(`ghcr.io/tollgate/tollgate:${chart.appVersion}`);
+    expect(container.image).toBe(`tollgate:${chart.appVersion}`);
     expect(container.livenessProbe.httpGet.path).toBe('/health');
     expect(container.readinessProbe.httpGet.path).toBe('/ready');
     expect(container.startupProbe.httpGet.path).toBe('/health');

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  *   can be replayed; responses are streamed as they arrive, never buffered (SSE).
  * - A request is tried on the next upstream when the connection fails or the upstream answers 503
  *   (a gateway that is shutting down refuses before doing anything), at most `tries` upstreams.
- *   nginx does the same with `proxy_next_upstream error http_503 non_idempotent`.
+ *   nginx does the same with `proxy_next_upstream error timeout http_503 non_idempotent`.
  */
 export interface LoadBalancerOptions {
   upstreams: string[];

@@ -14,7 +14,7 @@ type Service = {
   build?: string | { context: string; target?: string };
   command?: string[];
   environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; restart?: boolean }>;
   healthcheck?: { test: string[] };
   profiles?: string[];
   ports?: string[];
@@ -58,7 +58,7 @@ describe('compose.yaml', () => {
       });
       expect(services[g]!.healthcheck!.test.join(' ')).toContain('/ready');
     }
-    expect(services.lb!.depends_on).toEqual(Object.fromEntries(gateways.map((g) => [g, { condition: 'service_healthy' }])));
+    expect(services.lb!.depends_on).toEqual(Object.fromEntries(gateways.map((g) => [g, { condition: 'service_healthy', restart: true }])));
     expect(services['mock-setup']!.depends_on).toEqual({ mock: { condition: 'service_healthy' }, lb: { condition: 'service_healthy' } });
   });
 
@@ -97,7 +97,8 @@ describe('compose.yaml', () => {
   it('balances over exactly the gateways with nginx, unbuffered, retrying a draining replica’s 503, on localhost only', () => {
     expect([...nginx.matchAll(/^\s*server\s+([\w-]+):8080/gm)].map((m) => m[1])).toEqual(gateways);
     expect(nginx).toMatch(/proxy_buffering off;/);
-    expect(nginx).toMatch(/proxy_next_upstream error http_503 non_idempotent;/);
+    expect(nginx).toMatch(/proxy_next_upstream error timeout http_503 non_idempotent;/);
+    expect(nginx).toMatch(/proxy_connect_timeout 2s;/);
     expect(nginx).toMatch(/proxy_read_timeout 3600s;/);
     expect(services.lb!.volumes).toContain('./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro');
     expect(services.lb!.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);

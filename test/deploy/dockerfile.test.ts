@@ -89,7 +89,7 @@ describe('the Dockerfile', () => {
     const [code] = await migrate.exited;
     expect(code, migrate.output()).toBe(0);
     expect(migrate.output()).toMatch(/applied: 0001_/);
-  });
+  }, 120_000);
 
   it('starts as its USER on the seeded catalogue, and answers /ready and its HEALTHCHECK', async () => {
     const env = {
@@ -118,7 +118,7 @@ describe('the Dockerfile', () => {
     const health = start(image, env, ['/bin/sh', '-c', image.healthcheck!.cmd]);
     const [healthCode] = await health.exited;
     expect(healthCode, health.output()).toBe(0);
-  });
+  }, 180_000);
 
   it('runs the simulator from its mock-upstream stage and points the seeded providers at it (compose --profile mock)', async () => {
     expect(mockImage.user).toBe('node');
@@ -153,7 +153,7 @@ describe('the Dockerfile', () => {
       );
       expect(answer.length).toBeGreaterThan(0);
     }
-  });
+  }, 180_000);
 
   it('stops cleanly on SIGTERM', async () => {
     for (const p of [gateway!, mock!]) {
@@ -161,5 +161,5 @@ describe('the Dockerfile', () => {
       const [code] = await p.exited;
       expect(code, p.output()).toBe(0);
     }
-  });
+  }, 120_000);
 });

@@ -110,7 +110,7 @@ describe('the local cluster (three replicas behind a load balancer)', () => {
     const spent = rows.reduce((sum, r) => sum + BigInt(r.cost), 0n);
     expect(spent).toBeGreaterThan(0n);
     expect(BigInt(account!.balance)).toBe(initialCredits - spent);
-  });
+  }, 120_000);
 
   it('keeps serving while one replica drains and stops, and routes around it afterwards', async () => {
     const leaving = cluster.replicas[0]!;
@@ -133,10 +133,10 @@ describe('the local cluster (three replicas behind a load balancer)', () => {
     expect(after).toEqual(new Set(cluster.replicas.slice(1).map((r) => r.id)));
     await quiescent(db);
     await expectMoneyInvariants(db, { noOpenHolds: true });
-  });
+  }, 120_000);
 
   it('stops every replica cleanly', async () => {
     const codes = await cluster.stop();
     expect(codes).toEqual([0, 0, 0]);
-  });
+  }, 120_000);
 });

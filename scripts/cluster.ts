@@ -86,7 +86,7 @@ async function startReplica(id: string, opts: LocalClusterOptions): Promise<Repl
   const output: string[] = [];
   child.stdout!.on('data', (buf: Buffer) => output.push(buf.toString()));
   child.stderr!.on('data', (buf: Buffer) => output.push(buf.toString()));
-  const exited = once(child, 'exit');
+  const exited = once(child, 'exit').catch(() => [child.exitCode]);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill('SIGTERM');

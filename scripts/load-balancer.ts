@@ -95,7 +95,7 @@ export async function startLoadBalancer(opts: LoadBalancerOptions): Promise<Load
       headers['x-forwarded-proto'] = 'http';
       headers['content-length'] = String(body.length);
       const upstreamReq = httpRequest({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers, agent }, resolve);
-      upstreamReq.once('error', reject);
+      upstreamReq.on('error', reject);
       upstreamReq.end(body);
     });
 
@@ -120,7 +120,8 @@ export async function startLoadBalancer(opts: LoadBalancerOptions): Promise<Load
         ready.delete(u.origin);
         continue;
       }
-      if (upstreamRes.statusCode === 503 && attempt + 1 < tries && pick(new Set(tried))) {
+      const another = upstreams.some((o) => ready.has(o.origin) && !tried.has(o.origin));
+      if (upstreamRes.statusCode === 503 && attempt + 1 < tries && another) {
         upstreamRes.resume();
         continue;
       }

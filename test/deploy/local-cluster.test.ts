@@ -112,21 +112,38 @@ describe('the local cluster (three replicas behind a load balancer)', () => {
     expect(BigInt(account!.balance)).toBe(initialCredits - spent);
   }, 120_000);
 
-  it('keeps serving while one replica drains and stops, and routes around it afterwards', async () => {
+  it('keeps serving while one replica drains its stream and stops, and routes around it afterwards', async () => {
     const leaving = cluster.replicas[0]!;
     const ask = async () => {
       const { response } = await client.chat.completions.create({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'still there?' }] }).withResponse();
       return response.headers.get('x-tollgate-instance')!;
     };
+    // A slow stream on the leaving replica keeps it draining for a while.
+    await fetch(`${mock.url}/_mock/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'openai', match: 'slow-drain', times: 1, fault: { type: 'slow_events', ms: 150 } }),
+    });
+    const direct = new OpenAI({ apiKey: client.apiKey, baseURL: `${leaving.url}/v1`, maxRetries: 0 });
+    const slow = (async () => {
+      const stream = await direct.chat.completions.create({ model: CHAT_MODELS.openai, stream: true, messages: [{ role: 'user', content: 'slow-drain: count' }] });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    })();
+    await waitFor(() => mock.requests.some((r) => JSON.stringify(r.body).includes('slow-drain')), { what: 'the slow stream to reach the provider' });
     let stopped = false;
     const exit = leaving.stop().then((code) => {
       stopped = true;
       return code;
     });
-    // Requests while it drains: a refusal from the draining replica (503) is retried on another.
+    // Requests while it drains: the draining replica refuses them (503, before doing anything) and
+    // the balancer sends them to another; none fails.
     const during: string[] = [];
     while (!stopped) during.push(await ask());
     expect(await exit).toBe(0);
+    expect(during.length).toBeGreaterThan(0);
+    expect((await slow).length, 'the stream in flight ran to its end').toBeGreaterThan(0);
     await waitFor(() => !cluster.balancer.healthy().includes(new URL(leaving.url).origin), { what: 'the balancer to drop the stopped replica' });
     const after = new Set<string>();
     for (let i = 0; i < 6; i++) after.add(await ask());

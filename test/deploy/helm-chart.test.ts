@@ -61,6 +61,12 @@ describe('the Helm chart', () => {
     for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'ADMIN_TOKEN']) expect(env[name].secretKeyRef, name).toEqual({ name: 'prod-tollgate', key: name });
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
 
+    // A changed trial secret rolls the pods.
+    const checksum = deployment.spec.template.metadata.annotations['checksum/secret'];
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    const rotated = render({ secrets: { ...trialSecrets.secrets, adminToken: 'another-admin-token-000' } });
+    expect(rotated.deployment.spec.template.metadata.annotations['checksum/secret']).not.toBe(checksum);
+
     const secret = one('Secret')!;
     expect(secret.stringData.DATABASE_URL).toBe(trialSecrets.secrets.databaseUrl);
     const job = one('Job')!;
@@ -85,8 +91,9 @@ describe('the Helm chart', () => {
   });
 
   it('reads every secret from an existing Secret and creates none', () => {
-    const { kinds, env, one } = render({ existingSecret: 'tollgate-prod', secretKeys: { adminToken: 'admin-token' } });
+    const { kinds, env, one, deployment } = render({ existingSecret: 'tollgate-prod', secretKeys: { adminToken: 'admin-token' } });
     expect(kinds).not.toContain('Secret');
+    expect(deployment.spec.template.metadata).not.toHaveProperty('annotations');
     expect(env.ADMIN_TOKEN.secretKeyRef).toEqual({ name: 'tollgate-prod', key: 'admin-token' });
     expect(env.DATABASE_URL.secretKeyRef).toEqual({ name: 'tollgate-prod', key: 'DATABASE_URL' });
     expect(env.METRICS_TOKEN.secretKeyRef).toEqual({ name: 'tollgate-prod', key: 'METRICS_TOKEN', optional: true });

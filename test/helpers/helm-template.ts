@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
@@ -126,6 +127,7 @@ export function renderChart(chart: Chart, opts: RenderOptions = {}): Array<Recor
     or: (...a) => a.find((v) => truthy(v)) ?? a.at(-1),
     hasKey: (m, k) => Boolean(m && typeof m === 'object' && Object.hasOwn(m, String(k))),
     b64enc: (s) => Buffer.from(String(s)).toString('base64'),
+    sha256sum: (s) => createHash('sha256').update(String(s)).digest('hex'),
   };
   const fail = (msg: string): never => {
     throw new TemplateError(msg);

@@ -13,7 +13,7 @@ type Service = {
   image?: string;
   build?: string | { context: string; target?: string };
   command?: string[];
-  environment?: Record<string, string>;
+  environment?: Record<string, string | null>;
   depends_on?: Record<string, { condition: string; restart?: boolean }>;
   healthcheck?: { test: string[] };
   profiles?: string[];
@@ -66,13 +66,16 @@ describe('compose.yaml', () => {
     const ids = new Set<string>();
     for (const g of gateways) {
       const raw = services[g]!.environment!;
-      const env = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v))]));
+      // A variable without a value is passed through from the environment compose runs in (unset here).
+      const env = Object.fromEntries(Object.entries(raw).flatMap(([k, v]) => (v === null ? [] : [[k, interpolate(String(v))]])));
       const loaded = loadEnv(env);
       expect(loaded.DATABASE_URL).toBe('postgres://tollgate:tollgate@postgres:5432/tollgate');
       expect(loaded.REDIS_URL).toBe('redis://redis:6379');
       expect(() => new SecretBox(loaded.ENCRYPTION_KEY!)).not.toThrow();
       expect(loaded.LIMITS_EXPECTED_INSTANCES).toBe(gateways.length);
-      expect(raw).toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT');
+      for (const passthrough of ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY', 'MISTRAL_API_KEY']) {
+        expect(raw, passthrough).toHaveProperty(passthrough, null);
+      }
       ids.add(loaded.INSTANCE_ID!);
       // SIGTERM: the drain, then up to 15 s of settlement writes (src/server.ts), before Docker's SIGKILL.
       expect(Number.parseInt(services[g]!.stop_grace_period!, 10)).toBeGreaterThanOrEqual(loaded.SHUTDOWN_DEADLINE_MS / 1000 + 15);

@@ -14,6 +14,16 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# The provider simulator, for `docker compose --profile mock` only (a test double: never in the
+# production image, which is the last stage and what `docker build .` builds).
+FROM build AS mock-upstream
+COPY test/mock-upstream ./test/mock-upstream
+COPY scripts/point-at-mock.ts ./scripts/point-at-mock.ts
+USER node
+EXPOSE 9090
+ENV MOCK_HOST=0.0.0.0 MOCK_PORT=9090
+CMD ["node", "--import", "tsx", "test/mock-upstream/cli.ts"]
+
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8080 \

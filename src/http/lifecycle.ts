@@ -10,12 +10,15 @@ import type { WireError } from '../pipeline/dialect.js';
 
 /**
  * The start of every API request, on the express routes and the hot routes alike: a request
- * context, the shutdown gate (a 503 once shutdown began), in-flight counting, and the end of
- * the request (limits released, one metrics record, one log line). Undefined when refused (in
- * `speak`'s wire format when given: the ingress's dialect).
+ * context, the serving instance's name (x-tollgate-instance), the shutdown gate (a 503 once
+ * shutdown began), in-flight counting, and the end of the request (limits released, one metrics
+ * record, one log line). Undefined when refused (in `speak`'s wire format when given: the
+ * ingress's dialect).
  */
 export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse, speak?: (e: GatewayError) => WireError): RequestContext | undefined {
   const ctx = attachContext(req, res);
+  // Which replica answered, for operators behind a load balancer (INSTANCE_ID: a name, no secret).
+  res.setHeader('x-tollgate-instance', gw.instanceId);
   if (gw.lifecycle.shuttingDown) {
     res.setHeader('connection', 'close');
     renderError(gw, new ServiceUnavailableError('The gateway is shutting down; retry on another instance.', 'shutting_down', 1), res, speak);

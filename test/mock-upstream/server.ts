@@ -57,7 +57,7 @@ export interface MockOptions {
   recordLimit?: number;
 }
 
-const BASE_PATHS = { openai: '/openai/v1', anthropic: '/anthropic/v1', gemini: '/gemini/v1beta', mistral: '/mistral/v1' } as const;
+export const BASE_PATHS = { openai: '/openai/v1', anthropic: '/anthropic/v1', gemini: '/gemini/v1beta', mistral: '/mistral/v1' } as const;
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];

@@ -4,6 +4,7 @@ import { Batcher } from '../util/batcher.js';
 import { isDataError, withoutNul } from '../store/db-errors.js';
 import { micros, type Micros } from './money.js';
 import type { RequestRow } from './request-row.js';
+import { settleBudgets } from './budgets.js';
 
 export interface IdempotencyOutcome {
   key: string;
@@ -22,6 +23,8 @@ export interface SettleInput {
   idempotency?: IdempotencyOutcome;
   /** The request's hold, taken from its instance's lease (absent: it held nothing). */
   hold?: Micros;
+  /** The request reserved against spend caps (credits/budgets.ts): its settlement turns that into spend. */
+  budget?: boolean;
 }
 
 export interface Settlement {
@@ -143,6 +146,8 @@ export class SettlementWriter {
       items.map((i) => (i.hold ?? 0n).toString()),
       items.map((i) => i.row.instance_id),
     ]);
+    // Applied once by itself (keyed by the reservation), so a batch retried after this failed is safe.
+    await settleBudgets(this.db, items.filter((i) => i.budget));
     const byId = new Map(rows.map((r) => [r.o_request_id, r]));
     return items.map((i) => {
       const r = byId.get(i.requestId);

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
 import { adminAuth } from './auth.js';
+import { budgetRoutes } from './budgets.js';
 import { healthAdminRoutes } from './health.js';
 import { keyAdminRoutes } from './keys.js';
 import { modelRoutes } from './models.js';
@@ -32,6 +33,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(userRoutes(gw, keysChanged));
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
+  r.use(budgetRoutes(gw, keysChanged));
   r.use(statsAdminRoutes(gw));
   r.use(healthAdminRoutes(gw));
   return r;

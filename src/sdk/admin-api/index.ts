@@ -5,9 +5,11 @@
  * types, and config-schema/admin-api.schema.json is generated from `ADMIN_BODIES`
  * (scripts/admin-api-schema.ts; a test fails when the file drifts).
  */
+import { KeyLimitsUpdate, UserLimitsUpdate } from './budgets.js';
 import { ApiKeyCreate, CreditChange, UserCreate, UserUpdate } from './people.js';
 import { ModelCreate, ModelUpdate, PlanCreate, PlanUpdate, PriceCreate, ProviderCreate, ProviderKeyCreate, ProviderKeyUpdate, ProviderUpdate } from './catalogue.js';
 
+export * from './budgets.js';
 export * from './catalogue.js';
 export * from './people.js';
 export * from './stats.js';
@@ -27,4 +29,6 @@ export const ADMIN_BODIES = {
   userUpdate: UserUpdate,
   apiKeyCreate: ApiKeyCreate,
   creditChange: CreditChange,
+  keyLimitsUpdate: KeyLimitsUpdate,
+  userLimitsUpdate: UserLimitsUpdate,
 } as const;

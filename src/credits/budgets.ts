@@ -57,8 +57,25 @@ export class BudgetService {
     private readonly opts: { instanceId: string; ttlMs: number },
   ) {}
 
-  /** Reserves up to `wanted` against every cap of the key and its user (one statement); refused below `min`. */
-  async reserve(req: BudgetRequest): Promise<BudgetOutcome> {
+  /**
+   * Reserves up to `wanted` against every cap of the key and its user (one statement); refused
+   * below `min`. A refusal that settlements on their way could lift (what is reserved would leave
+   * room for `min` once spent at no more than that) is retried with backoff for up to `waitMs`:
+   * a client sending one request after another is not refused because the previous one's
+   * settlement is still being written.
+   */
+  async reserve(req: BudgetRequest, waitMs = 0): Promise<BudgetOutcome> {
+    const deadline = Date.now() + waitMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const outcome = await this.reserveOnce(req);
+      if (outcome.ok) return outcome;
+      const cap = outcome.binding;
+      if (cap.reserved === 0n || cap.limit - cap.spent < req.min || Date.now() + delay > deadline) return outcome;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  private async reserveOnce(req: BudgetRequest): Promise<BudgetOutcome> {
     const { rows } = await this.db.query<ReserveRow>(RESERVE_SQL, [req.requestId, req.keyId, req.userId, req.wanted.toString(), req.min.toString(), this.opts.instanceId, this.opts.ttlMs]);
     const first = rows[0]!;
     const granted = micros(first.o_granted);

@@ -15,7 +15,7 @@ export async function reserveBudgets(gw: Gateway, ctx: RequestContext, terms: Ho
   const min = holdCost(terms, minOutput);
   let outcome;
   try {
-    outcome = await gw.credits.budgets.reserve({ requestId: ctx.id, keyId: p.keyId, userId: p.userId, wanted, min });
+    outcome = await gw.credits.budgets.reserve({ requestId: ctx.id, keyId: p.keyId, userId: p.userId, wanted, min }, gw.env.CREDIT_WAIT_MS);
   } catch (err) {
     gw.log.warn({ err: (err as Error).message, reqId: ctx.id }, 'budget reservation failed');
     throw new ServiceUnavailableError('The spend caps of this key cannot be checked right now; try again shortly.', 'budget_unavailable', 1);

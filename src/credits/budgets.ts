@@ -20,7 +20,7 @@ export interface BudgetRequest {
   min: Micros;
 }
 
-/** The cap that decided: the tightest one, as it was before this request. */
+/** A cap that applies to the request, as it was before this request. */
 export interface BindingCap {
   scope: 'key' | 'user';
   period: BudgetPeriod;
@@ -30,6 +30,7 @@ export interface BindingCap {
   reserved: Micros;
 }
 
+/** Refused: `binding` names the cap that refused (one with no room left for the request, or else the tightest). */
 export type BudgetOutcome = { ok: true; granted: Micros; binding?: BindingCap } | { ok: false; binding: BindingCap };
 
 interface ReserveRow {
@@ -49,6 +50,8 @@ const RESERVE_SQL = `SELECT o_granted::text, o_budget_id::text, o_scope, o_perio
 export class BudgetService {
   /** Requests of this instance holding a reservation, not yet settled: their reservations are renewed. */
   private readonly open = new Set<string>();
+  /** Per key, the tail of the line of this instance's requests waiting for room under a cap. */
+  private readonly waiting = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,40 +62,55 @@ export class BudgetService {
 
   /**
    * Reserves up to `wanted` against every cap of the key and its user (one statement); refused
-   * below `min`. A refusal that settlements on their way could lift (what is reserved would leave
-   * room for `min` once spent at no more than that) is retried with backoff for up to `waitMs`:
-   * a client sending one request after another is not refused because the previous one's
-   * settlement is still being written.
+   * below `min`. A refusal that settlements on their way could lift (a cap has room for `min` once
+   * its reservations are spent, at no more than reserved) waits for up to `waitMs`: a client
+   * sending one request after another is not refused because the previous one's settlement is
+   * still being written. The waiting requests of a key on this instance take turns (one polls,
+   * with backoff), so a crowd of them does not contend with the settlements for the caps' rows.
    */
   async reserve(req: BudgetRequest, waitMs = 0): Promise<BudgetOutcome> {
+    const first = await this.attempt(req);
+    if (first.ok || first.hopeless || waitMs <= 0) return first.outcome;
     const deadline = Date.now() + waitMs;
-    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const outcome = await this.reserveOnce(req);
-      if (outcome.ok) return outcome;
-      const cap = outcome.binding;
-      if (cap.reserved === 0n || cap.limit - cap.spent < req.min || Date.now() + delay > deadline) return outcome;
+    const turn = (this.waiting.get(req.keyId) ?? Promise.resolve()).then(() => this.poll(req, deadline));
+    const tail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.waiting.set(req.keyId, tail);
+    void tail.then(() => {
+      if (this.waiting.get(req.keyId) === tail) this.waiting.delete(req.keyId);
+    });
+    return turn;
+  }
+
+  private async poll(req: BudgetRequest, deadline: number): Promise<BudgetOutcome> {
+    for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
+      const a = await this.attempt(req);
+      if (a.ok || a.hopeless || Date.now() + delay > deadline) return a.outcome;
       await new Promise((r) => setTimeout(r, delay));
     }
   }
 
-  private async reserveOnce(req: BudgetRequest): Promise<BudgetOutcome> {
+  private async attempt(req: BudgetRequest): Promise<{ ok: boolean; hopeless: boolean; outcome: BudgetOutcome }> {
+    const { granted, caps } = await this.reserveOnce(req);
+    if (caps.length === 0) return { ok: true, hopeless: false, outcome: { ok: true, granted } };
+    if (granted > 0n) {
+      this.open.add(req.requestId);
+      return { ok: true, hopeless: false, outcome: { ok: true, granted, binding: caps[0] } };
+    }
+    // Spent only grows within a period: a cap without room for `min` besides its reservations stays so.
+    const hopeless = caps.find((c) => c.limit - c.spent < req.min);
+    return { ok: false, hopeless: hopeless !== undefined, outcome: { ok: false, binding: hopeless ?? caps[0]! } };
+  }
+
+  /** One attempt: what was granted (0: refused) and every cap that applies, tightest first. */
+  private async reserveOnce(req: BudgetRequest): Promise<{ granted: Micros; caps: BindingCap[] }> {
     const { rows } = await this.db.query<ReserveRow>(RESERVE_SQL, [req.requestId, req.keyId, req.userId, req.wanted.toString(), req.min.toString(), this.opts.instanceId, this.opts.ttlMs]);
-    const first = rows[0]!;
-    const granted = micros(first.o_granted);
-    const binding: BindingCap | undefined =
-      first.o_budget_id === null
-        ? undefined
-        : {
-            scope: first.o_scope!,
-            period: first.o_period!,
-            periodStart: first.o_period_start!,
-            limit: micros(first.o_limit!),
-            spent: micros(first.o_spent!),
-            reserved: micros(first.o_reserved!),
-          };
-    if (granted <= 0n && binding) return { ok: false, binding };
-    if (binding) this.open.add(req.requestId);
-    return { ok: true, granted, binding };
+    const caps = rows
+      .filter((r) => r.o_budget_id !== null)
+      .map((r) => ({ scope: r.o_scope!, period: r.o_period!, periodStart: r.o_period_start!, limit: micros(r.o_limit!), spent: micros(r.o_spent!), reserved: micros(r.o_reserved!) }));
+    return { granted: micros(rows[0]!.o_granted), caps };
   }
 
   /** The request settled (its settlement is durable): its reservation is no longer renewed here. */

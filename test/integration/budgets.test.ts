@@ -108,7 +108,7 @@ describe('budgets: spend caps per key and per user', () => {
       ['key', 'month', '1.000000', '0.000042', '0.000000', '0.999958'],
       ['user', 'lifetime', '0.000150', '0.000084', '0.000000', '0.000066'],
     ]);
-    const credits = await (await fetch(`${gw.url}/v1/credits`, { headers: { authorization: `Bearer ${u.key}` } })).json();
+    const credits = (await (await fetch(`${gw.url}/v1/credits`, { headers: { authorization: `Bearer ${u.key}` } })).json()) as any;
     expect(credits.budgets).toEqual([
       expect.objectContaining({ scope: 'key', period: 'month', limit: '1.000000', spent: '0.000042', spent_microcredits: '42', resets_at: expect.stringMatching(/-01T00:00:00.000Z$/) }),
       expect.objectContaining({ scope: 'user', period: 'lifetime', limit: '0.000150', spent: '0.000084', remaining: '0.000066', resets_at: null }),
@@ -171,7 +171,7 @@ describe('model allowlist per key', () => {
     expect(ok.choices[0]!.message.content).toBeTruthy();
     expect((await client.models.list()).data.map((m) => m.id)).toEqual([CHAT_MODELS.anthropic]);
     await expect(client.models.retrieve(model)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    const credits = await (await fetch(`${gw.url}/v1/credits`, { headers: { authorization: `Bearer ${u.key}` } })).json();
+    const credits = (await (await fetch(`${gw.url}/v1/credits`, { headers: { authorization: `Bearer ${u.key}` } })).json()) as any;
     expect(credits.allowed_models).toEqual([CHAT_MODELS.anthropic]);
 
     await gw.admin('PATCH', `/keys/${u.keyId}/limits`, { allowedModels: null });

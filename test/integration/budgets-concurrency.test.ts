@@ -61,8 +61,23 @@ describe('budgets under concurrency across three gateway processes', () => {
       );
     // 300 at once on the capped key: its daily cap (≈ 25 requests) refuses the rest; then 300 at
     // once on its sibling: the user's monthly cap (≈ 50 requests of both keys) refuses the rest.
+    // While they run, what is spent plus what requests in flight reserve never exceeds a cap (that is
+    // what makes spend ≤ cap for any cost up to the hold): sampled straight from Postgres.
+    let running = true;
+    const overdrawn: unknown[] = [];
+    const watcher = (async () => {
+      while (running) {
+        overdrawn.push(
+          ...(await db.query('SELECT b.period, u.spent::text, u.reserved::text FROM budgets b JOIN budget_usage u ON u.budget_id = b.id WHERE u.spent + u.reserved > b.limit_amount')),
+        );
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
     const first = await burst(capped.key);
     const second = await burst(sibling.key);
+    running = false;
+    await watcher;
+    expect(overdrawn).toEqual([]);
     const results = [...first, ...second];
     const served = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 402);

@@ -6,12 +6,12 @@
  */
 
 import type {
-  Account, AdminHealth, ApiKey, CreatedApiKey, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, AdminHealth, ApiKey, BudgetUsage, CreatedApiKey, KeyLimits, UserLimits, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 } from '../../../src/sdk/admin-api/index.js';
 
 export type {
-  Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, ApiKey, BudgetUsage, KeyLimits, UserLimits, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 };
 

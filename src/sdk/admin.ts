@@ -101,6 +101,28 @@ export class TollgateAdmin {
     setLimits: (keyId: string, body: T.KeyLimitsUpdate) => this.#send<T.KeyLimits>('PATCH', `/keys/${id(keyId)}/limits`, body),
   };
 
+  readonly webhooks = {
+    list: () => this.#list<T.Webhook>('/webhooks'),
+    /** A new webhook; the answer's `secret` (the signing secret) is shown this once. */
+    create: (body: T.WebhookCreate) => this.#send<T.WebhookWithSecret>('POST', '/webhooks', body),
+    update: (webhookId: string, body: T.WebhookUpdate) => this.#send<T.Webhook>('PATCH', `/webhooks/${id(webhookId)}`, body),
+    /** Deletes the webhook, its alerts and its delivery log. */
+    delete: (webhookId: string) => this.#send<void>('DELETE', `/webhooks/${id(webhookId)}`),
+    /** A new signing secret, shown this once; the old one stops verifying at once. */
+    rotateSecret: (webhookId: string) => this.#send<T.WebhookWithSecret>('POST', `/webhooks/${id(webhookId)}/secret`),
+    /** Sends a signed test event now; answers with its delivery (state, status, error). */
+    test: (webhookId: string) => this.#send<T.WebhookDelivery>('POST', `/webhooks/${id(webhookId)}/test`),
+    /** The delivery log, newest first. */
+    deliveries: (webhookId: string, query: { limit?: number } = {}) => this.#list<T.WebhookDelivery>(`/webhooks/${id(webhookId)}/deliveries`, query),
+  };
+
+  readonly alerts = {
+    list: () => this.#list<T.Alert>('/alerts'),
+    /** A low-balance alert (`accountId`, `below`) or a budget alert (`keyId` or `userId`, `period`, `percents`). */
+    create: (body: T.AlertCreate) => this.#send<T.Alert>('POST', '/alerts', body),
+    delete: (alertId: string) => this.#send<void>('DELETE', `/alerts/${id(alertId)}`),
+  };
+
   readonly requests = {
     /** One page of the request log, newest first; pass `nextBefore` back as `before` for the next. */
     list: (query: T.RequestLogQuery = {}) => this.#get<T.RequestLogPage>('/requests', { ...query }),

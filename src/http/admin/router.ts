@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
+import { alertRoutes } from './alerts.js';
 import { adminAuth } from './auth.js';
 import { budgetRoutes } from './budgets.js';
 import { healthAdminRoutes } from './health.js';
@@ -34,6 +35,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
   r.use(budgetRoutes(gw, keysChanged));
+  r.use(alertRoutes(gw));
   r.use(statsAdminRoutes(gw));
   r.use(healthAdminRoutes(gw));
   return r;

@@ -5,10 +5,12 @@
  * types, and config-schema/admin-api.schema.json is generated from `ADMIN_BODIES`
  * (scripts/admin-api-schema.ts; a test fails when the file drifts).
  */
+import { AlertCreate, WebhookCreate, WebhookUpdate } from './alerts.js';
 import { KeyLimitsUpdate, UserLimitsUpdate } from './budgets.js';
 import { ApiKeyCreate, CreditChange, UserCreate, UserUpdate } from './people.js';
 import { ModelCreate, ModelUpdate, PlanCreate, PlanUpdate, PriceCreate, ProviderCreate, ProviderKeyCreate, ProviderKeyUpdate, ProviderUpdate } from './catalogue.js';
 
+export * from './alerts.js';
 export * from './budgets.js';
 export * from './catalogue.js';
 export * from './people.js';
@@ -31,4 +33,7 @@ export const ADMIN_BODIES = {
   creditChange: CreditChange,
   keyLimitsUpdate: KeyLimitsUpdate,
   userLimitsUpdate: UserLimitsUpdate,
+  webhookCreate: WebhookCreate,
+  webhookUpdate: WebhookUpdate,
+  alertCreate: AlertCreate,
 } as const;

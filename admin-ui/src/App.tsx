@@ -3,6 +3,7 @@ import { session } from './api/client';
 import { Icon, type IconName } from './components/icons';
 import { Toaster } from './components/toast';
 import { Link, match, navigate, usePath } from './lib/router';
+import { AlertsPage } from './pages/AlertsPage';
 import { AccountPage, CreditsPage } from './pages/CreditsPage';
 import { HealthPage } from './pages/HealthPage';
 import { ModelPage } from './pages/ModelPage';
@@ -24,7 +25,7 @@ const NAV: { section: string; items: { to: string; label: string; icon: IconName
       { to: '/plans', label: 'Plans & limits', icon: 'plans' },
     ],
   },
-  { section: 'Customers', items: [{ to: '/users', label: 'Users & keys', icon: 'users' }, { to: '/credits', label: 'Credits', icon: 'credits' }] },
+  { section: 'Customers', items: [{ to: '/users', label: 'Users & keys', icon: 'users' }, { to: '/credits', label: 'Credits', icon: 'credits' }, { to: '/alerts', label: 'Alerts', icon: 'alert' }] },
 ];
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
@@ -39,6 +40,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/users/:id', (p) => <UserPage id={p.id!} />],
   ['/credits', () => <CreditsPage />],
   ['/credits/:id', (p) => <AccountPage id={p.id!} />],
+  ['/alerts', () => <AlertsPage />],
 ];
 
 function Page({ path }: { path: string }) {

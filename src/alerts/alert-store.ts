@@ -10,7 +10,10 @@ interface AlertRow extends Omit<Alert, 'thresholds'> {
 }
 
 const ALERT_SELECT = `SELECT a.id, a.webhook_id AS "webhookId", a.kind, a.account_id AS "accountId", a.api_key_id AS "keyId", a.user_id AS "userId",
-  a.period, a.thresholds::text[] AS thresholds, ${isoTime('a.created_at')} AS "createdAt" FROM alerts a`;
+  a.period, a.thresholds::text[] AS thresholds, ${isoTime('a.created_at')} AS "createdAt",
+  COALESCE(acc.name, u.email, k.prefix || '… ' || k.name || ' (' || ku.email || ')', '') AS subject
+  FROM alerts a LEFT JOIN accounts acc ON acc.id = a.account_id LEFT JOIN users u ON u.id = a.user_id
+  LEFT JOIN api_keys k ON k.id = a.api_key_id LEFT JOIN users ku ON ku.id = k.user_id`;
 
 const view = (r: AlertRow): Alert => ({ ...r, thresholds: r.kind === 'low_balance' ? r.thresholds.map((t) => formatCredits(BigInt(t))) : r.thresholds });
 

@@ -6,12 +6,12 @@
  */
 
 import type {
-  Account, AdminHealth, ApiKey, BudgetUsage, CreatedApiKey, KeyLimits, UserLimits, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, AdminHealth, Alert, ApiKey, BudgetUsage, CreatedApiKey, KeyLimits, UserLimits, Webhook, WebhookDelivery, WebhookWithSecret, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 } from '../../../src/sdk/admin-api/index.js';
 
 export type {
-  Account, ApiKey, BudgetUsage, KeyLimits, UserLimits, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, Alert, ApiKey, BudgetUsage, KeyLimits, UserLimits, Webhook, WebhookDelivery, WebhookWithSecret, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 };
 

@@ -83,6 +83,8 @@ export const Alert = Type.Object({
   keyId: OrNull(Type.String()),
   userId: OrNull(Type.String()),
   period: OrNull(OneOf(BUDGET_PERIODS)),
+  /** What is watched, in words: the account's name, the user's email, or the key's prefix and name. */
+  subject: Type.String(),
   /** budget: percentages; low_balance: credits. */
   thresholds: Type.Array(Type.String()),
   createdAt: Timestamp,

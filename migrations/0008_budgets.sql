@@ -64,12 +64,18 @@ CREATE FUNCTION notify_budget_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   v bigint;
   b record;
+  h text;
 BEGIN
   b := COALESCE(NEW, OLD);
   UPDATE config_versions SET version = version + 1 WHERE name = 'keys' RETURNING version INTO v;
   IF b.api_key_id IS NOT NULL THEN
-    PERFORM pg_notify('tollgate_config', json_build_object('kind', 'key', 'version', v,
-      'hash', (SELECT encode(k.key_hash, 'hex') FROM api_keys k WHERE k.id = b.api_key_id))::text);
+    SELECT encode(k.key_hash, 'hex') INTO h FROM api_keys k WHERE k.id = b.api_key_id;
+    IF h IS NULL THEN
+      -- The key is being deleted with its caps: every instance forgets every verdict.
+      PERFORM pg_notify('tollgate_config', json_build_object('kind', 'keys', 'version', v)::text);
+    ELSE
+      PERFORM pg_notify('tollgate_config', json_build_object('kind', 'key', 'version', v, 'hash', h)::text);
+    END IF;
   ELSE
     PERFORM pg_notify('tollgate_config', json_build_object('kind', 'user', 'version', v, 'user', b.user_id)::text);
   END IF;

@@ -111,6 +111,7 @@ $$;
 
 -- claim_webhook_deliveries: the due deliveries this instance sends now (at most p_limit), locked
 -- against the others for p_lock_ms (a sender that dies leaves them to be retried after that).
+-- Deliveries to a disabled webhook wait until it is enabled again.
 CREATE FUNCTION claim_webhook_deliveries(p_limit integer, p_lock_ms bigint)
 RETURNS TABLE (o_id bigint, o_webhook_id uuid, o_url text, o_secret text, o_event_type text, o_payload jsonb, o_attempts integer)
 LANGUAGE sql AS $$
@@ -119,6 +120,7 @@ LANGUAGE sql AS $$
    WHERE w.id = d.webhook_id AND d.id IN (
      SELECT x.id FROM webhook_deliveries x
       WHERE x.state = 'pending' AND x.next_attempt_at <= now() AND (x.locked_until IS NULL OR x.locked_until < now())
+        AND EXISTS (SELECT 1 FROM webhooks e WHERE e.id = x.webhook_id AND e.enabled)
       ORDER BY x.next_attempt_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
   RETURNING d.id, d.webhook_id, w.url, w.secret_encrypted, d.event_type, d.payload, d.attempts
 $$;

@@ -52,10 +52,11 @@ export class AlertDispatcher {
     this.timer.unref();
   }
 
+  /** Stops the rounds; a round in progress gets a moment to record its attempts (a delivery cut short is retried later). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await Promise.race([this.running, new Promise((r) => setTimeout(r, 2_000).unref())]);
   }
 
   /** One round: fire what crossed, send what is due. */

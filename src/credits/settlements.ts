@@ -137,6 +137,9 @@ export class SettlementWriter {
   }
 
   private async run(items: LeasedSettlement[]): Promise<Settlement[]> {
+    // Budgets first: applied once by itself (keyed by the reservation), so a batch retried after
+    // settle_leased failed is safe, and settle_leased's answer is the one the caller reads.
+    await settleBudgets(this.db, items.filter((i) => i.budget));
     const { rows } = await this.db.query<SettleRow>(SETTLE_SQL, [
       ...settleColumns(items),
       this.instanceId,
@@ -146,8 +149,6 @@ export class SettlementWriter {
       items.map((i) => (i.hold ?? 0n).toString()),
       items.map((i) => i.row.instance_id),
     ]);
-    // Applied once by itself (keyed by the reservation), so a batch retried after this failed is safe.
-    await settleBudgets(this.db, items.filter((i) => i.budget));
     const byId = new Map(rows.map((r) => [r.o_request_id, r]));
     return items.map((i) => {
       const r = byId.get(i.requestId);

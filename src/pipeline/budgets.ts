@@ -23,5 +23,5 @@ export async function reserveBudgets(gw: Gateway, ctx: RequestContext, terms: Ho
   if (!outcome.ok) throw budgetRefusal(outcome.binding, min);
   if (!outcome.binding) return maxOutput;
   ctx.budget = { reserved: outcome.granted };
-  return outcome.granted >= wanted ? maxOutput : affordableOutput(terms, outcome.granted, maxOutput, minOutput)!;
+  return outcome.granted >= wanted ? maxOutput : (affordableOutput(terms, outcome.granted, maxOutput, minOutput) ?? minOutput);
 }

@@ -36,6 +36,7 @@ export interface AttemptResult {
 export class AlertDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private lastPrune = 0;
   private stopped = false;
 
   constructor(
@@ -68,6 +69,11 @@ export class AlertDispatcher {
         const due = await this.claim(20);
         await Promise.all(due.map((d) => this.send(d)));
         if (due.length < 20 || this.stopped) break;
+      }
+      // The delivery log keeps 30 days of finished deliveries (checked hourly; any instance may do it).
+      if (Date.now() - this.lastPrune > 3_600_000) {
+        this.lastPrune = Date.now();
+        await this.db.query("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - interval '30 days'");
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'alert round failed');

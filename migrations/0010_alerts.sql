@@ -39,6 +39,9 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_webhook ON alerts (webhook_id);
 
+-- A low-balance alert's period starts at the account's last funding: found without reading its usage entries.
+CREATE INDEX ledger_funding ON ledger (account_id, id DESC) WHERE kind <> 'usage' AND amount > 0;
+
 CREATE TABLE alert_firings (
   alert_id   uuid NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
   threshold  bigint NOT NULL,

@@ -5,7 +5,9 @@ import { CHAT_MODELS, createUserWithKey, seedMockCatalogue } from '../helpers/ca
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { startTestGateway } from '../helpers/gateway.js';
 import { expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
+import { TEST_ADMIN_TOKEN } from '../helpers/env.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/spawn.js';
+import { waitFor } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -118,4 +120,32 @@ describe('budgets under concurrency across three gateway processes', () => {
     const byInstance = await db.query<{ instance_id: string; n: number }>('SELECT instance_id, count(*)::int AS n FROM requests GROUP BY 1 ORDER BY 1');
     expect(byInstance).toEqual([{ instance_id: 'gw-1', n: 200 }, { instance_id: 'gw-2', n: 200 }, { instance_id: 'gw-3', n: 200 }]);
   }, 120_000);
+
+  it('a cap or an allowlist set through one instance applies on the others within moments (their cached keys are evicted)', async () => {
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${instances[0]!.url}/admin/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(res.ok).toBe(true);
+      return (await res.json()) as any;
+    };
+    const user = await admin('POST', '/users', { email: 'late-cap@example.test', initialCredits: '1' });
+    const key = await admin('POST', `/users/${user.id}/keys`, { name: 'k' });
+    const ask = (model: string = CHAT_MODELS.openai) =>
+      fetch(`${instances[2]!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'go [[reply:20]]' }] }),
+      }).then(async (r) => ({ status: r.status, code: ((await r.json()) as { error?: { code: string } }).error?.code }));
+    // Another instance has the key cached as uncapped…
+    expect((await ask()).status).toBe(200);
+    await admin('PATCH', `/keys/${key.id}/limits`, { caps: { day: '0.00005' } });
+    // …and refuses it once the change reaches it (the 42 µ spent is counted: 8 µ are left).
+    await waitFor(async () => (await ask()).code === 'budget_exceeded', { what: 'the cap on another instance' });
+    await admin('PATCH', `/keys/${key.id}/limits`, { caps: { day: null }, allowedModels: [CHAT_MODELS.anthropic] });
+    await waitFor(async () => (await ask()).code === 'model_not_allowed', { what: 'the allowlist on another instance' });
+    expect((await ask(CHAT_MODELS.anthropic)).status).toBe(200);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { createRequestListener } from './http/listener.js';
 import { onClientError } from './http/client-errors.js';
 import { AlertDispatcher } from './alerts/dispatcher.js';
+import { resealWebhookSecrets } from './alerts/webhook-store.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { SettlementStream } from './credits/settlement-stream.js';
@@ -87,6 +88,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const first = await prepareCatalogue(env, db, secrets, log);
+  const resealedHooks = await resealWebhookSecrets(db, secrets);
+  if (resealedHooks > 0) log.info({ resealed: resealedHooks }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
   const admin = resolveAdminToken(env);
 
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;

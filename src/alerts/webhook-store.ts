@@ -63,3 +63,21 @@ export async function listDeliveries(db: Queryable, webhookId: string, limit: nu
 export async function getDelivery(db: Queryable, id: string): Promise<WebhookDelivery | undefined> {
   return (await db.query<WebhookDelivery>(`${DELIVERY_SELECT} WHERE d.id = $1`, [id])).rows[0];
 }
+
+/**
+ * Re-seals every webhook secret not under the keyring's current key (ENCRYPTION_KEY rotation, as
+ * for provider keys). Runs on start; returns how many it re-sealed.
+ */
+export async function resealWebhookSecrets(db: Queryable, secrets: SecretBox): Promise<number> {
+  const { rows } = await db.query<{ id: string; secret_encrypted: string }>('SELECT id, secret_encrypted FROM webhooks ORDER BY id');
+  let resealed = 0;
+  for (const row of rows) {
+    if (secrets.isCurrent(row.secret_encrypted)) continue;
+    const context = webhookSecretContext(row.id);
+    const sealed = secrets.seal(secrets.open(row.secret_encrypted, context), context);
+    // Compare-and-set: a secret rotated meanwhile through the admin API is kept.
+    const { rowCount } = await db.query('UPDATE webhooks SET secret_encrypted = $3 WHERE id = $1 AND secret_encrypted = $2', [row.id, row.secret_encrypted, sealed]);
+    resealed += rowCount;
+  }
+  return resealed;
+}

@@ -3,7 +3,7 @@
  *   HTTP (src/http, src/app.ts, src/server.ts) → pipeline (src/pipeline) → domain → store → util.
  * Type-only imports count the same as value imports: a type import still couples the layers.
  */
-const DOMAIN = '(audit|auth|cache|canonical|config|credits|limits|observability|providers|routing|upstream|usage)';
+const DOMAIN = '(alerts|audit|auth|cache|canonical|config|credits|limits|observability|providers|routing|upstream|usage)';
 const HTTP = '^src/(http/|app\\.ts$|server\\.ts$)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -115,6 +115,25 @@ export class InsufficientCreditsError extends GatewayError {
   }
 }
 
+/** The key's model allowlist does not name the model the request asked for. */
+export class ModelNotAllowedError extends GatewayError {
+  constructor(model: string, allowed: readonly string[]) {
+    const list = allowed.length ? `It may use: ${allowed.join(', ')}.` : 'It may use no model.';
+    super('permission', `This API key may not use the model '${model}'. ${list}`, { code: 'model_not_allowed', param: 'model' });
+  }
+}
+
+/**
+ * A spend cap (budget) of the key or its user would be exceeded: 402, naming the cap, its period,
+ * its limit and what is spent (the message, and x-tollgate-budget-* headers); Retry-After when
+ * the period ends.
+ */
+export class BudgetExceededError extends GatewayError {
+  constructor(message: string, headers: Record<string, string>, retryAfterSeconds?: number) {
+    super('insufficient_credits', message, { code: 'budget_exceeded', headers, retryAfterSeconds });
+  }
+}
+
 export class RateLimitError extends GatewayError {
   constructor(message: string, retryAfterSeconds: number, headers: Record<string, string> = {}, code = 'rate_limit_exceeded') {
     super('rate_limited', message, { code, headers, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });

@@ -1,3 +1,4 @@
+import type { AlertDispatcher } from './alerts/dispatcher.js';
 import type { Authenticator } from './auth/authenticator.js';
 import type { CreditService } from './credits/service.js';
 import type { Limits } from './limits/admission.js';
@@ -43,6 +44,8 @@ export interface Gateway {
   breakers: BreakerRegistry;
   retry: RetryPolicy;
   credits: CreditService;
+  /** Alerts (low balance, budget thresholds) and their webhook deliveries. */
+  alerts: AlertDispatcher;
   limits: Limits;
   cache: ResponseCache;
   lifecycle: Lifecycle;

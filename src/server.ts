@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
 import { createRequestListener } from './http/listener.js';
 import { onClientError } from './http/client-errors.js';
+import { AlertDispatcher } from './alerts/dispatcher.js';
+import { resealWebhookSecrets } from './alerts/webhook-store.js';
 import { Authenticator } from './auth/authenticator.js';
 import { CreditService } from './credits/service.js';
 import { SettlementStream } from './credits/settlement-stream.js';
@@ -87,6 +89,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const applied = await migrate(db);
   if (applied.length) log.info({ applied }, 'migrations applied');
   const first = await prepareCatalogue(env, db, secrets, log);
+  const resealedHooks = await resealWebhookSecrets(db, secrets);
+  if (resealedHooks > 0) log.info({ resealed: resealedHooks }, 'webhook secrets re-encrypted with the current ENCRYPTION_KEY');
   const admin = resolveAdminToken(env);
 
   const redis = env.REDIS_URL ? createRedis(env.REDIS_URL, (err) => log.warn({ err: err.message }, 'redis error')) : undefined;
@@ -154,6 +158,12 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       lease: { ttlMs: env.LEASE_TTL_MS, idleMs: env.LEASE_IDLE_MS, targetMs: env.LEASE_TARGET_MS, waitMs: env.CREDIT_WAIT_MS },
       publishStarving: (accountId) => void shared.publish(STARVING_CHANNEL, accountId).catch(() => undefined),
     }),
+    alerts: new AlertDispatcher(db, secrets, log, {
+      intervalMs: env.ALERT_CHECK_INTERVAL_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    }),
     lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {
       postgres: async () => {
@@ -170,6 +180,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
   await sync.start();
   gw.credits.start(env.SWEEP_INTERVAL_MS);
+  gw.alerts.start();
   // Another instance's requests wait for credit on an account: hand back what is idle here.
   await shared.subscribe(STARVING_CHANNEL, (accountId) => gw.credits.handBack(accountId));
   const app = createApp(gw, admin.hash);
@@ -218,6 +229,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       const settleDeadline = Date.now() + 15_000;
       while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
       await gw.credits.close().catch((err: Error) => log.warn({ err: err.message }, 'giving back credit leases failed'));
+      await gw.alerts.stop();
       await sync.stop();
       await shared.close();
       limitsRedis?.disconnect();

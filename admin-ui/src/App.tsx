@@ -9,6 +9,7 @@ import { AuditPage } from './pages/AuditPage';
 import { PlaygroundPage } from './pages/PlaygroundPage';
 import { FirstOwnerBanner, ProfilePage, TeamPage, WhoAmI } from './pages/TeamPage';
 import { Loading } from './components/ui';
+import { AlertsPage } from './pages/AlertsPage';
 import { AccountPage, CreditsPage } from './pages/CreditsPage';
 import { HealthPage } from './pages/HealthPage';
 import { ModelPage } from './pages/ModelPage';
@@ -38,7 +39,7 @@ const NAV: { section: string; items: { to: string; label: string; icon: IconName
       { to: '/plans', label: 'Plans & limits', icon: 'plans' },
     ],
   },
-  { section: 'Customers', items: [{ to: '/users', label: 'Users & keys', icon: 'users' }, { to: '/credits', label: 'Credits', icon: 'credits' }] },
+  { section: 'Customers', items: [{ to: '/users', label: 'Users & keys', icon: 'users' }, { to: '/credits', label: 'Credits', icon: 'credits' }, { to: '/alerts', label: 'Alerts', icon: 'alert' }] },
   {
     section: 'Team',
     items: [
@@ -66,6 +67,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode][] = [
   ['/audit', () => <AuditPage />],
   ['/team', () => <TeamPage />],
   ['/profile', () => <ProfilePage />],
+  ['/alerts', () => <AlertsPage />],
 ];
 
 function Page({ path }: { path: string }) {

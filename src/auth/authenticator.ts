@@ -15,6 +15,8 @@ interface KeyRow {
   account_id: string;
   plan_id: string;
   expires_ms: number | null;
+  allowed_models: string[] | null;
+  budgeted: boolean;
 }
 
 /**
@@ -29,7 +31,8 @@ export const KEY_LOOKUP_SQL = `
   SELECT k.id::text AS key_id, k.prefix, (k.revoked_at IS NOT NULL) AS revoked,
          (k.expires_at IS NOT NULL AND k.expires_at <= now()) AS expired,
          (extract(epoch FROM k.expires_at) * 1000)::float8 AS expires_ms,
-         u.id::text AS user_id, u.email, u.disabled, u.account_id::text AS account_id, u.plan_id
+         u.id::text AS user_id, u.email, u.disabled, u.account_id::text AS account_id, u.plan_id, k.allowed_models,
+         EXISTS (SELECT 1 FROM budgets b WHERE b.api_key_id = k.id OR b.user_id = u.id) AS budgeted
     FROM api_keys k JOIN users u ON u.id = k.user_id
    WHERE k.key_hash = $1`;
 
@@ -42,7 +45,16 @@ export async function lookupKey(db: Queryable, hash: Buffer): Promise<KeyVerdict
   if (r.disabled) return { ok: false, reason: 'disabled' };
   return {
     ok: true,
-    principal: { keyId: r.key_id, keyPrefix: r.prefix, userId: r.user_id, userEmail: r.email, accountId: r.account_id, planId: r.plan_id },
+    principal: {
+      keyId: r.key_id,
+      keyPrefix: r.prefix,
+      userId: r.user_id,
+      userEmail: r.email,
+      accountId: r.account_id,
+      planId: r.plan_id,
+      ...(r.budgeted ? { budgeted: true as const } : {}),
+      ...(r.allowed_models ? { allowedModels: r.allowed_models } : {}),
+    },
     ...(r.expires_ms !== null ? { expiresAtMs: r.expires_ms } : {}),
   };
 }

@@ -6,4 +6,8 @@ export interface Principal {
   userEmail: string;
   accountId: string;
   planId: string;
+  /** The key or its user has a spend cap: admission reserves against it (credits/budgets.ts). Absent: no cap. */
+  budgeted?: true;
+  /** Model aliases the key may call. Absent: every model. */
+  allowedModels?: string[];
 }

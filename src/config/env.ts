@@ -60,6 +60,10 @@ export interface Env extends TracingEnv {
   SETTLEMENT_CLAIM_IDLE_MS: number;
   SETTLEMENT_LINGER_MS: number;
   SWEEP_INTERVAL_MS: number;
+  ALERT_CHECK_INTERVAL_MS: number;
+  WEBHOOK_RETRY_BASE_MS: number;
+  WEBHOOK_MAX_ATTEMPTS: number;
+  WEBHOOK_TIMEOUT_MS: number;
   IDEMPOTENCY_RETENTION_SECONDS: number;
   CREDIT_BATCHES_IN_FLIGHT: number;
 }

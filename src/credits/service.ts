@@ -1,5 +1,6 @@
 import type { Queryable } from '../store/db.js';
 import type { Logger } from '../observability/logger.js';
+import { BudgetService } from './budgets.js';
 import { LeaseStore } from './lease-store.js';
 import { LeaseBook, type HoldOutcome, type HoldRequest } from './leases.js';
 import type { SettlementStream } from './settlement-stream.js';
@@ -30,6 +31,8 @@ export interface CreditServiceOptions {
 export class CreditService {
   readonly leases: LeaseBook;
   readonly writer: SettlementWriter;
+  /** Spend caps: reservations at admission, renewed while requests run, swept with the leases. */
+  readonly budgets: BudgetService;
   private readonly store: LeaseStore;
   private stream: SettlementStream | undefined;
   private sweeper: NodeJS.Timeout | undefined;
@@ -43,6 +46,7 @@ export class CreditService {
     this.store = new LeaseStore(db, opts.instanceId, opts.lease.ttlMs);
     this.leases = new LeaseBook(this.store, log, { ...opts.lease, onStarving: opts.publishStarving });
     this.writer = new SettlementWriter(db, log, opts.instanceId, { maxBatch: opts.maxBatch, maxInFlight: opts.maxInFlight });
+    this.budgets = new BudgetService(db, log, { instanceId: opts.instanceId, ttlMs: opts.lease.ttlMs });
   }
 
   /** A hold from the lease: synchronous when the lease covers it, else after a refill (or a bounded wait). */
@@ -112,11 +116,12 @@ export class CreditService {
     } catch {
       return holds;
     }
-    return holds + (await this.store.releaseExpired(busy, limit));
+    return holds + (await this.store.releaseExpired(busy, limit)) + (await this.budgets.releaseExpired(busy, limit));
   }
 
   start(sweepIntervalMs: number): void {
     this.leases.start();
+    this.budgets.start();
     this.stream?.start();
     const tick = async () => {
       try {
@@ -137,5 +142,6 @@ export class CreditService {
     await this.stream?.written(5_000);
     await this.stream?.stop();
     await this.leases.close();
+    this.budgets.close();
   }
 }

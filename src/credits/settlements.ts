@@ -4,6 +4,7 @@ import { Batcher } from '../util/batcher.js';
 import { isDataError, withoutNul } from '../store/db-errors.js';
 import { micros, type Micros } from './money.js';
 import type { RequestRow } from './request-row.js';
+import { settleBudgets } from './budgets.js';
 
 export interface IdempotencyOutcome {
   key: string;
@@ -22,6 +23,8 @@ export interface SettleInput {
   idempotency?: IdempotencyOutcome;
   /** The request's hold, taken from its instance's lease (absent: it held nothing). */
   hold?: Micros;
+  /** The request reserved against spend caps (credits/budgets.ts): its settlement turns that into spend. */
+  budget?: boolean;
 }
 
 export interface Settlement {
@@ -135,6 +138,9 @@ export class SettlementWriter {
   }
 
   private async run(items: LeasedSettlement[]): Promise<Settlement[]> {
+    // Budgets first: applied once by itself (keyed by the reservation), so a batch retried after
+    // settle_leased failed is safe, and settle_leased's answer is the one the caller reads.
+    await settleBudgets(this.db, items.filter((i) => i.budget));
     const { rows } = await this.db.query<SettleRow>(SETTLE_SQL, [
       ...settleColumns(items),
       this.instanceId,

@@ -43,6 +43,8 @@ export class RequestContext implements AttemptLog {
   pricing: Pricing | undefined;
   /** The credit hold placed before calling upstream. */
   hold: { amount: Micros } | undefined;
+  /** What the request reserved against its key's and user's spend caps (only when it has any). */
+  budget: { reserved: Micros } | undefined;
   /** max_tokens after clamping to what the balance affords, when it was clamped. */
   clampedMaxTokens: number | undefined;
   cacheHit = false;

@@ -6,6 +6,7 @@ import { formatCredits, roundUpDiv, ZERO, type Micros } from '../credits/money.j
 import { costOf, exactTerms, holdCost, holdTerms, pricingFor, worstCasePricing } from '../credits/pricing.js';
 import type { Settlement } from '../credits/service.js';
 import type { Route } from '../routing/route.js';
+import { reserveBudgets } from './budgets.js';
 import type { RequestContext } from './context.js';
 
 /** What a request may spend at most, as the hold step needs it. */
@@ -32,7 +33,8 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
   const terms = holdTerms(needs.promptUpperBound, worstCasePricing(pricings));
   const wanted = needs.maxTokensPerChoice * needs.choices;
   const minOutput = Math.min(gw.env.MIN_AFFORDABLE_OUTPUT_TOKENS, needs.maxTokensPerChoice) * needs.choices;
-  const outcome = await gw.credits.placeHold({ accountId: principal.accountId, terms, maxOutput: wanted, minOutput });
+  const maxOutput = principal.budgeted ? await reserveBudgets(gw, ctx, terms, wanted, minOutput) : wanted; // 402 (budget)
+  const outcome = await gw.credits.placeHold({ accountId: principal.accountId, terms, maxOutput, minOutput });
   if (!outcome.ok) {
     throw new InsufficientCreditsError(
       `Insufficient credits: this request needs at least ${formatCredits(holdCost(terms, minOutput))} credits to start, and the account has ${formatCredits(outcome.available)} available.`,
@@ -50,6 +52,7 @@ export async function holdCredits(gw: Gateway, ctx: RequestContext, route: Route
 /** A hold of exactly `amount` (a priced cache hit): the answer is known, only its price is held. 402 when the account cannot pay it. */
 export async function holdExact(gw: Gateway, ctx: RequestContext, amount: Micros): Promise<void> {
   if (amount <= 0n) return;
+  if (ctx.principal!.budgeted) await reserveBudgets(gw, ctx, exactTerms(amount), 0, 0); // 402 (budget)
   const outcome = await gw.credits.placeHold({ accountId: ctx.principal!.accountId, terms: exactTerms(amount), maxOutput: 0, minOutput: 0 });
   if (!outcome.ok) {
     throw new InsufficientCreditsError(`Insufficient credits: this answer costs ${formatCredits(amount)} credits, and the account has ${formatCredits(outcome.available)} available.`);

@@ -1,3 +1,4 @@
+import { assertModelAllowed } from '../auth/model-allowlist.js';
 import { ClientAbortedError, isInternal, toGatewayError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { ZERO } from '../credits/money.js';
@@ -22,6 +23,7 @@ async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, 
   if (ctx.span.recording && op.traceAttributes) ctx.span.setAll(op.traceAttributes(req));
   ctx.tags = ex.tags(); //                                                          400
   ctx.modelAlias = op.model(req);
+  assertModelAllowed(ctx.principal, ctx.modelAlias); //                             403
   ctx.stream = op.stream(req);
   const route = op.route(gw.config.current, req); //                                404 / 400
   await ctx.span.child('tollgate.limits').over(admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream })); // 429

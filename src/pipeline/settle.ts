@@ -15,11 +15,12 @@ export async function settle(gw: Gateway, ctx: RequestContext, cost: Micros, ide
   if (ctx.settled || !ctx.principal) return undefined;
   ctx.settled = true;
   try {
-    const settlement = await ctx.span.child('tollgate.credits.settle').over(gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency, hold: ctx.hold?.amount }));
+    const settlement = await ctx.span.child('tollgate.credits.settle').over(gw.credits.settle({ requestId: ctx.id, accountId: ctx.principal.accountId, cost, row: requestRow(ctx, gw.instanceId), idempotency, hold: ctx.hold?.amount, budget: ctx.budget ? true : undefined }));
     ctx.charged = settlement.charged;
     return settlement;
   } finally {
     if (ctx.hold) gw.lifecycle.unsettled--;
+    if (ctx.budget) gw.credits.budgets.settled(ctx.id);
     // Real usage is known now: correct token budgets, release concurrency leases.
     finishAdmissions(ctx);
   }

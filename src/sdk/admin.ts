@@ -80,6 +80,10 @@ export class TollgateAdmin {
     /** Opens an account for the user unless `accountId` is given; `initialCredits` funds it. */
     create: (body: T.UserCreate) => this.#send<T.User>('POST', '/users', body),
     update: (userId: string, body: T.UserUpdate) => this.#send<T.User>('PATCH', `/users/${id(userId)}`, body),
+    /** The user's spend caps (UTC day, UTC month, lifetime) with what their current periods spent. */
+    limits: (userId: string) => this.#get<T.UserLimits>(`/users/${id(userId)}/limits`),
+    /** Sets caps in credits; null removes one, an absent one is left as it is. */
+    setLimits: (userId: string, body: T.UserLimitsUpdate) => this.#send<T.UserLimits>('PATCH', `/users/${id(userId)}/limits`, body),
   };
 
   readonly keys = {
@@ -91,6 +95,32 @@ export class TollgateAdmin {
     revoke: (keyId: string) => this.#send<void>('DELETE', `/keys/${id(keyId)}`),
     /** Every user's keys with their owner, newest first; search by prefix, name or email. */
     search: (query: T.KeyListQuery = {}) => this.#list<T.ApiKey>('/keys', { ...query }),
+    /** The key's caps and model allowlist, and its user's caps (both apply), with their current periods' usage. */
+    limits: (keyId: string) => this.#get<T.KeyLimits>(`/keys/${id(keyId)}/limits`),
+    /** Sets the key's caps (null removes one) and/or its model allowlist (null: every model). */
+    setLimits: (keyId: string, body: T.KeyLimitsUpdate) => this.#send<T.KeyLimits>('PATCH', `/keys/${id(keyId)}/limits`, body),
+  };
+
+  readonly webhooks = {
+    list: () => this.#list<T.Webhook>('/webhooks'),
+    /** A new webhook; the answer's `secret` (the signing secret) is shown this once. */
+    create: (body: T.WebhookCreate) => this.#send<T.WebhookWithSecret>('POST', '/webhooks', body),
+    update: (webhookId: string, body: T.WebhookUpdate) => this.#send<T.Webhook>('PATCH', `/webhooks/${id(webhookId)}`, body),
+    /** Deletes the webhook, its alerts and its delivery log. */
+    delete: (webhookId: string) => this.#send<void>('DELETE', `/webhooks/${id(webhookId)}`),
+    /** A new signing secret, shown this once; the old one stops verifying at once. */
+    rotateSecret: (webhookId: string) => this.#send<T.WebhookWithSecret>('POST', `/webhooks/${id(webhookId)}/secret`),
+    /** Sends a signed test event now; answers with its delivery (state, status, error). */
+    test: (webhookId: string) => this.#send<T.WebhookDelivery>('POST', `/webhooks/${id(webhookId)}/test`),
+    /** The delivery log, newest first. */
+    deliveries: (webhookId: string, query: { limit?: number } = {}) => this.#list<T.WebhookDelivery>(`/webhooks/${id(webhookId)}/deliveries`, query),
+  };
+
+  readonly alerts = {
+    list: () => this.#list<T.Alert>('/alerts'),
+    /** A low-balance alert (`accountId`, `below`) or a budget alert (`keyId` or `userId`, `period`, `percents`). */
+    create: (body: T.AlertCreate) => this.#send<T.Alert>('POST', '/alerts', body),
+    delete: (alertId: string) => this.#send<void>('DELETE', `/alerts/${id(alertId)}`),
   };
 
   readonly requests = {

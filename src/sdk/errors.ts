@@ -1,4 +1,4 @@
-import { APIError, ConflictError, InternalServerError, NotFoundError, RateLimitError, UnprocessableEntityError } from 'openai';
+import { APIError, ConflictError, InternalServerError, NotFoundError, PermissionDeniedError, RateLimitError, UnprocessableEntityError } from 'openai';
 
 /**
  * Typed errors for what only a gateway says. Each extends the `openai` package's error for the
@@ -8,7 +8,36 @@ import { APIError, ConflictError, InternalServerError, NotFoundError, RateLimitE
 
 /** 402: the account cannot cover even a small answer. Top up credits; retrying will not help. */
 export class InsufficientCreditsError extends APIError<402, Headers> {
-  override readonly name = 'InsufficientCreditsError';
+  override readonly name: string = 'InsufficientCreditsError';
+}
+
+/**
+ * 402 with code budget_exceeded: a spend cap of the key or its user would be exceeded. Which cap
+ * and its state travel with it; a day or month cap lifts when its period ends (`retryAfterSeconds`).
+ */
+export class BudgetExceededError extends InsufficientCreditsError {
+  override readonly name = 'BudgetExceededError';
+  /** Whose cap: the API key's own, or its user's. */
+  readonly scope: 'key' | 'user' | null;
+  readonly period: 'day' | 'month' | 'lifetime' | null;
+  /** The cap and what its period has spent, in credits. */
+  readonly limit: string | null;
+  readonly spent: string | null;
+  /** Seconds until the cap's period ends (null for a lifetime cap). */
+  readonly retryAfterSeconds: number | null;
+  constructor(status: 402, error: object | undefined, message: string | undefined, headers: Headers) {
+    super(status, error, message, headers);
+    this.scope = headers.get('x-tollgate-budget-scope') as BudgetExceededError['scope'];
+    this.period = headers.get('x-tollgate-budget-period') as BudgetExceededError['period'];
+    this.limit = headers.get('x-tollgate-budget-limit');
+    this.spent = headers.get('x-tollgate-budget-spent');
+    this.retryAfterSeconds = retryAfterSeconds(headers);
+  }
+}
+
+/** 403 with code model_not_allowed: the key's model allowlist does not name this model. */
+export class ModelNotAllowedError extends PermissionDeniedError {
+  override readonly name = 'ModelNotAllowedError';
 }
 
 /** 429: a rate limit (the gateway's or the provider's). Wait `retryAfterSeconds`, then retry. */
@@ -56,7 +85,9 @@ type ErrorClass = new (status: any, error: object | undefined, message: string |
 
 /** Which class a gateway error becomes, by HTTP status and OpenAI error `code`; first match wins. */
 const RULES: ReadonlyArray<{ status: readonly number[]; code?: string; make: ErrorClass }> = [
+  { status: [402], code: 'budget_exceeded', make: BudgetExceededError },
   { status: [402], make: InsufficientCreditsError },
+  { status: [403], code: 'model_not_allowed', make: ModelNotAllowedError },
   { status: [429], make: RateLimitedError },
   { status: [404], code: 'model_not_found', make: ModelNotFoundError },
   { status: [502, 503, 504], make: UpstreamUnavailableError },

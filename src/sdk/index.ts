@@ -7,9 +7,11 @@ export { TollgateAdmin, type AdminUsageQuery, type TollgateAdminOptions } from '
 export { TollgateStream, type TollgateChatCompletionChunk } from './stream.js';
 export type { TollgateMeta, TollgateUsageExtension, WithTollgate } from './meta.js';
 export {
+  BudgetExceededError,
   IdempotencyKeyInProgressError,
   IdempotencyKeyReusedError,
   InsufficientCreditsError,
+  ModelNotAllowedError,
   ModelNotFoundError,
   RateLimitedError,
   UpstreamUnavailableError,
@@ -31,6 +33,7 @@ export {
   UnprocessableEntityError,
 } from 'openai';
 export { formatCredits, MICROCREDITS_PER_CREDIT, toMicrocredits } from './money.js';
-export type { Credits, RequestRecord, Tags, Usage, UsageByModel, UsageQuery, UsageRequest, UsageTotals } from './types.js';
+export { verifyWebhook, type VerifyWebhookOptions } from './webhooks.js';
+export type { Budget, Credits, RequestRecord, Tags, Usage, UsageByModel, UsageQuery, UsageRequest, UsageTotals } from './types.js';
 // The admin API's bodies and answers (types only: the schemas stay on the gateway's side at run time).
 export type * from './admin-api/index.js';

@@ -21,6 +21,29 @@ export interface Credits {
   available: string;
   balance_microcredits: string;
   held_microcredits: string;
+  /** Model aliases this key may call; null: every model. */
+  allowed_models: string[] | null;
+  /** The spend caps of the key and of its user (both apply), with their current period's usage. */
+  budgets: Budget[];
+}
+
+/** A spend cap (GET /v1/credits): periods are the UTC day, the UTC calendar month, or lifetime. */
+export interface Budget {
+  scope: 'key' | 'user';
+  period: 'day' | 'month' | 'lifetime';
+  limit: string;
+  spent: string;
+  /** Reserved by requests in flight. */
+  reserved: string;
+  /** limit − spent − reserved, never below zero. */
+  remaining: string;
+  limit_microcredits: string;
+  spent_microcredits: string;
+  reserved_microcredits: string;
+  /** YYYY-MM-DD (UTC); 1970-01-01 for lifetime. */
+  period_start: string;
+  /** When the cap starts afresh; null for lifetime. */
+  resets_at: string | null;
 }
 
 export interface UsageQuery {

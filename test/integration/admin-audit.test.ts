@@ -98,4 +98,27 @@ describe('audit log', () => {
     expect((await asAccount('GET', `/audit?from=${new Date(Date.now() + 60_000).toISOString()}`)).data).toEqual([]);
     expect((await adminCall(h.gw.url, 'GET', '/audit?before=abc', { cookie })).status).toBe(400);
   });
+
+  it('records spend caps, allowlists, webhooks and alerts, never a webhook secret or the secret in its URL', async () => {
+    await h.gw.admin('POST', '/providers', { id: 'oa2', kind: 'openai', baseUrl: h.mock.baseUrl('openai'), keys: [{ secret: 'sk-x-secret-DDDD4444' }] });
+    await h.gw.admin('POST', '/models', { alias: 'm2', providerId: 'oa2', upstreamModel: 'gpt-4o-mini', contextWindow: 1000, maxOutputTokens: 100, price: { inputPerMtok: '1', outputPerMtok: '2' } });
+    const user = await asAccount('POST', '/users', { email: 'caps@example.com', initialCredits: '5' });
+    const key = await asAccount('POST', `/users/${user.id}/keys`, { name: 'capped' });
+    await asAccount('PATCH', `/keys/${key.id}/limits`, { allowedModels: ['m2'], caps: { day: '1.5' } });
+    await asAccount('PATCH', `/users/${user.id}/limits`, { caps: { month: '10' } });
+    const hook = await asAccount('POST', '/webhooks', { url: 'https://hooks.example.com/services/T000/B000/very-secret-path-token' });
+    await asAccount('POST', `/webhooks/${hook.id}/secret`);
+    const alert = await asAccount('POST', '/alerts', { kind: 'budget', keyId: key.id, period: 'day', percents: [50, 100], webhookId: hook.id });
+
+    const rows = (await auditRows()).filter((r) => /^(api_key\.limits|user\.limits|webhook\.|alert\.)/.test(r.action));
+    const byAction = (a: string) => rows.find((r) => r.action === a)!;
+    expect(byAction('api_key.limits')).toMatchObject({ actor_label: 'ada@example.com', target_id: key.id, before: { allowedModels: null, caps: {} }, after: { allowedModels: ['m2'], caps: { day: '1.500000' } } });
+    expect(byAction('user.limits')).toMatchObject({ target_id: user.id, before: { caps: {} }, after: { caps: { month: '10.000000' } } });
+    expect(byAction('webhook.create').after.url).toBe('https://hooks.example.com/…');
+    expect(byAction('webhook.rotate_secret').target_id).toBe(hook.id);
+    expect(byAction('alert.create').target_id).toBe(alert.id);
+    const everything = JSON.stringify(rows);
+    expect(everything).not.toContain('very-secret-path-token');
+    expect(everything).not.toContain(hook.secret);
+  });
 });

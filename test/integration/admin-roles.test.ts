@@ -67,6 +67,20 @@ const EXPECTED: Record<string, Expect> = {
   'PATCH /team/:id': 'team',
   'DELETE /team/:id': 'team',
   'GET /audit': 'read',
+  'GET /keys/:id/limits': 'read',
+  'PATCH /keys/:id/limits': 'credits',
+  'GET /users/:id/limits': 'read',
+  'PATCH /users/:id/limits': 'credits',
+  'GET /webhooks': 'read',
+  'POST /webhooks': 'credits',
+  'PATCH /webhooks/:id': 'credits',
+  'DELETE /webhooks/:id': 'credits',
+  'POST /webhooks/:id/secret': 'credits',
+  'POST /webhooks/:id/test': 'credits',
+  'GET /webhooks/:id/deliveries': 'read',
+  'GET /alerts': 'read',
+  'POST /alerts': 'credits',
+  'DELETE /alerts/:id': 'credits',
 };
 
 /** Every "METHOD /path" the admin router serves, read from the router itself. */

@@ -6,9 +6,9 @@ import { useGatewayHarness } from '../helpers/harness.js';
 
 let client: OpenAI;
 let tap: PgTap;
-// The leader's periodic version check and the credit sweeper (one query each per interval, whatever
-// the traffic) are moved out of the measured window: what is counted is per request.
-useGatewayHarness({ env: { CONFIG_CHECK_INTERVAL_MS: '600000', SWEEP_INTERVAL_MS: '3600000' }, tapPostgres: true }, (h) => {
+// The leader's periodic version check, the credit sweeper and the alert check (queries per interval,
+// whatever the traffic) are moved out of the measured window: what is counted is per request.
+useGatewayHarness({ env: { CONFIG_CHECK_INTERVAL_MS: '600000', SWEEP_INTERVAL_MS: '3600000', ALERT_CHECK_INTERVAL_MS: '3600000' }, tapPostgres: true }, (h) => {
   client = h.client;
   tap = h.pgTap!;
 });

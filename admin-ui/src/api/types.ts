@@ -9,12 +9,12 @@ import type {
   AdminAccount, AdminPermission, AdminRole, AdminSession, AdminSetup, AuditEntry, AuditPage,
 } from '../../../src/sdk/admin-api/index.js';
 import type {
-  Account, AdminHealth, ApiKey, CreatedApiKey, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, AdminHealth, Alert, ApiKey, BudgetUsage, CreatedApiKey, KeyLimits, UserLimits, Webhook, WebhookDelivery, WebhookWithSecret, ProviderTestResult, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 } from '../../../src/sdk/admin-api/index.js';
 
 export type {
-  Account, ApiKey, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
+  Account, Alert, ApiKey, BudgetUsage, KeyLimits, UserLimits, Webhook, WebhookDelivery, WebhookWithSecret, CreditChangeResult, LedgerEntry, Model, Plan, Price, Provider, ProviderKey, ProviderKind, RequestDetail, RequestRow, UsageStats,
   UsageTotals, User,
 };
 

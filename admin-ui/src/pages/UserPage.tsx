@@ -9,6 +9,7 @@ import { credits, day, microsToCredits, relative } from '../lib/format';
 import { Link } from '../lib/router';
 import { useResource } from '../lib/useResource';
 import { CreditDialog } from './CreditsPage';
+import { KeyLimitsDialog, UserCapsCard } from './budgets';
 import { keyStatus, NewKeyDialog, RevokeKeyDialog } from './keys';
 import { RequestsCard } from './RequestsCard';
 
@@ -16,6 +17,7 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
   const keys = useResource<List<ApiKey>>(`/users/${user.id}/keys`);
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiKey>();
+  const [limiting, setLimiting] = useState<ApiKey>();
   const list = keys.data?.data;
   return (
     <Card title="API keys" description="Apps send a key as their OpenAI API key. Secrets are shown once, at creation." actions={<Button need="customers" icon="key" variant="primary" onClick={() => setCreating(true)}>Create key</Button>} flush>
@@ -37,6 +39,7 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
                   <td data-label="Created">{relative(k.createdAt)}</td>
                   <td data-label="Expires">{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                   <td className="actions-col">
+                    {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" onClick={() => setLimiting(k)} aria-label={`Limits of key ${k.name || k.prefix}`}>Limits</Button>}
                     {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.name || k.prefix}`}>Revoke</Button>}
                   </td>
                 </tr>
@@ -46,6 +49,7 @@ function Keys({ user, onChange }: { user: User; onChange: () => void }) {
         </div>
       )}
       {creating && <NewKeyDialog userId={user.id} email={user.email} onClose={() => setCreating(false)} onCreated={() => { void keys.reload(); onChange(); }} />}
+      {limiting && <KeyLimitsDialog apiKey={limiting} onClose={() => setLimiting(undefined)} />}
       <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(undefined)} onRevoked={() => { setRevoking(undefined); void keys.reload(); onChange(); }} />
     </Card>
   );
@@ -88,6 +92,7 @@ export function UserPage({ id }: { id: string }) {
           </div>
           <div className="two-col">
             <Keys user={u} onChange={() => void user.reload()} />
+            <div className="stack-lg">
             <Card title="Profile">
               <Form
                 need="customers"
@@ -103,6 +108,8 @@ export function UserPage({ id }: { id: string }) {
                 <div className="card-form-footer"><SubmitButton>Save profile</SubmitButton></div>
               </Form>
             </Card>
+            <UserCapsCard userId={id} />
+            </div>
           </div>
           <RequestsCard filter={{ userId: id }} title="Recent requests" limit={10} />
         </div>

@@ -8,6 +8,7 @@ import { Badge, Button, Card, EmptyState, ErrorBanner, Loading, Mono, PageHeader
 import { columnPlaces, credits, day, microsToCredits, relative } from '../lib/format';
 import { Link, navigate } from '../lib/router';
 import { useResource } from '../lib/useResource';
+import { KeyLimitsDialog } from './budgets';
 import { keyStatus, RevokeKeyDialog } from './keys';
 
 function NewUserDialog({ onClose }: { onClose: () => void }) {
@@ -110,6 +111,7 @@ function KeysTable() {
   const [status, setStatus] = useState<'active' | 'revoked' | 'all'>('active');
   const keys = useResource<List<ApiKey>>(withQuery('/keys', { q, status }));
   const [revoking, setRevoking] = useState<ApiKey>();
+  const [limiting, setLimiting] = useState<ApiKey>();
   const list = keys.data?.data;
   return (
     <>
@@ -138,6 +140,7 @@ function KeysTable() {
                       <td className="hide-sm">{relative(k.createdAt)}</td>
                       <td className="hide-sm">{k.expiresAt ? day(k.expiresAt) : <span className="muted">Never</span>}</td>
                       <td className="actions-col">
+                        {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" onClick={() => setLimiting(k)} aria-label={`Limits of key ${k.prefix}`}>Limits</Button>}
                         {!k.revokedAt && <Button need="customers" size="sm" variant="ghost" className="danger-text" onClick={() => setRevoking(k)} aria-label={`Revoke key ${k.prefix}`}>Revoke</Button>}
                       </td>
                     </tr>
@@ -148,6 +151,7 @@ function KeysTable() {
           )}
         </Card>
       )}
+      {limiting && <KeyLimitsDialog apiKey={limiting} onClose={() => setLimiting(undefined)} />}
       <RevokeKeyDialog apiKey={revoking} onClose={() => setRevoking(undefined)} onRevoked={() => { setRevoking(undefined); void keys.reload(); }} />
     </>
   );

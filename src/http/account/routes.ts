@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { extractBearer } from '../../auth/api-keys.js';
 import type { Principal } from '../../auth/principal.js';
 import { accountBalance } from '../../credits/accounts.js';
+import { capsWithUsage } from '../../credits/budget-caps.js';
 import { formatCredits } from '../../credits/money.js';
 import type { Gateway } from '../../gateway.js';
 import { NotFoundError } from '../../errors.js';
@@ -11,7 +12,8 @@ import { readUsageQuery } from './usage-query.js';
 
 /**
  * What a caller can read about its own money, with its API key:
- *   GET /v1/credits        balance, held (by requests in flight), available of the key's account
+ *   GET /v1/credits        balance, held (by requests in flight), available of the key's account; the
+ *                          spend caps of the key and its user with their usage; the key's model allowlist
  *   GET /v1/usage          totals and per-model breakdown over a period, and recent requests
  *   GET /v1/requests/:id   one request of the caller's account, with its cost
  */
@@ -38,6 +40,20 @@ export function accountRoutes(gw: Gateway): Router {
       available: formatCredits(a.balance - held),
       balance_microcredits: a.balance.toString(),
       held_microcredits: held.toString(),
+      allowed_models: p.allowedModels ?? null,
+      budgets: (await capsWithUsage(gw.db, { keyId: p.keyId, userId: p.userId })).map((b) => ({
+        scope: b.scope,
+        period: b.period,
+        limit: b.limit,
+        spent: b.spent,
+        reserved: b.reserved,
+        remaining: b.remaining,
+        limit_microcredits: b.limitMicros,
+        spent_microcredits: b.spentMicros,
+        reserved_microcredits: b.reservedMicros,
+        period_start: b.periodStart,
+        resets_at: b.resetsAt,
+      })),
     });
   });
 

@@ -28,6 +28,10 @@ const CONSTRAINTS: Record<string, ConstraintField> = {
   provider_keys_provider_id_fkey: { param: 'providerId', missing: 'No provider with this id.' },
   prices_model_alias_fkey: { param: 'alias', missing: 'No model with this alias.' },
   api_keys_user_id_fkey: { param: 'userId', missing: 'No user with this id.' },
+  alerts_webhook_id_fkey: { param: 'webhookId', missing: 'No webhook with this id.' },
+  alerts_account_id_fkey: { param: 'accountId', missing: 'No account with this id.' },
+  alerts_api_key_id_fkey: { param: 'keyId', missing: 'No API key with this id.' },
+  alerts_user_id_fkey: { param: 'userId', missing: 'No user with this id.' },
   ledger_account_id_fkey: { param: 'id', missing: 'No account with this id.', inUse: 'The account has ledger entries.' },
 };
 

@@ -14,6 +14,9 @@ const WRITES: [RegExp, AdminPermission][] = [
   [/^\/(providers|models)(\/|$)/, 'catalogue'],
   [/^\/plans(\/|$)/, 'plans'],
   [/^\/accounts\/[^/]+\/(grants|adjustments)$/, 'credits'],
+  // Spend caps, and alerts with the webhooks they go to: money matters billing runs.
+  [/^\/(keys|users)\/[^/]+\/limits$/, 'credits'],
+  [/^\/(webhooks|alerts)(\/|$)/, 'credits'],
   [/^\/(users|keys)(\/|$)/, 'customers'],
 ];
 const TEAM = /^\/team(\/|$)/;

@@ -1,7 +1,9 @@
 import express, { Router } from 'express';
 import type { Gateway } from '../../gateway.js';
 import { accountAdminRoutes } from './accounts.js';
+import { alertRoutes } from './alerts.js';
 import { adminAuth } from './auth.js';
+import { budgetRoutes } from './budgets.js';
 import { requirePermission } from './roles.js';
 import { ownSessionRoutes, publicSessionRoutes } from './session.js';
 import { auditRoutes, teamRoutes } from './team.js';
@@ -40,6 +42,8 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
   r.use(userRoutes(gw, keysChanged));
   r.use(accountAdminRoutes(gw));
   r.use(keyAdminRoutes(gw));
+  r.use(budgetRoutes(gw, keysChanged));
+  r.use(alertRoutes(gw));
   r.use(statsAdminRoutes(gw));
   r.use(requestLogRoutes(gw));
   r.use(healthAdminRoutes(gw));

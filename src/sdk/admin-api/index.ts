@@ -5,10 +5,14 @@
  * types, and config-schema/admin-api.schema.json is generated from `ADMIN_BODIES`
  * (scripts/admin-api-schema.ts; a test fails when the file drifts).
  */
+import { AlertCreate, WebhookCreate, WebhookUpdate } from './alerts.js';
+import { KeyLimitsUpdate, UserLimitsUpdate } from './budgets.js';
 import { ApiKeyCreate, CreditChange, UserCreate, UserUpdate } from './people.js';
 import { AdminAccountCreate, AdminAccountUpdate, PasswordChange, SignIn } from './team.js';
 import { ModelCreate, ModelUpdate, PlanCreate, PlanUpdate, PriceCreate, ProviderCreate, ProviderKeyCreate, ProviderKeyUpdate, ProviderUpdate } from './catalogue.js';
 
+export * from './alerts.js';
+export * from './budgets.js';
 export * from './catalogue.js';
 export * from './people.js';
 export * from './stats.js';
@@ -33,4 +37,9 @@ export const ADMIN_BODIES = {
   passwordChange: PasswordChange,
   adminAccountCreate: AdminAccountCreate,
   adminAccountUpdate: AdminAccountUpdate,
+  keyLimitsUpdate: KeyLimitsUpdate,
+  userLimitsUpdate: UserLimitsUpdate,
+  webhookCreate: WebhookCreate,
+  webhookUpdate: WebhookUpdate,
+  alertCreate: AlertCreate,
 } as const;

@@ -12,6 +12,7 @@ function settlement(): LeasedSettlement {
     cost: 1234n as Micros,
     hold: 98765n as Micros,
     lease: 'instance-a',
+    budget: true,
     idempotency: { key: 'idem-1', ok: true, status: 200, body: '{"x":1}', headers: { 'x-tollgate-cost': '0.001234' }, retentionMs: 86_400_000 },
     row: {
       id, account_id: '0192f3a0-2222-7000-8000-000000000002', user_id: 'user-3', api_key_id: 'key-4', endpoint: 'chat.completions',
@@ -36,8 +37,9 @@ describe('settlement entries in the stream', () => {
 
   it('keep absent parts absent (no hold, no idempotency, nulls)', () => {
     const s = settlement();
-    const bare: LeasedSettlement = { ...s, hold: undefined, lease: null, idempotency: undefined, row: { ...s.row, tags: null, error_code: null, upstream_latency_ms: null, max_tokens_clamped: null, idempotency_key: null, error_message: null } };
+    const bare: LeasedSettlement = { ...s, hold: undefined, lease: null, idempotency: undefined, budget: undefined, row: { ...s.row, tags: null, error_code: null, upstream_latency_ms: null, max_tokens_clamped: null, idempotency_key: null, error_message: null } };
     delete bare.idempotency;
+    delete bare.budget;
     expect(decodeSettlement(encodeSettlement(bare))).toEqual(bare);
   });
 

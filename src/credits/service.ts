@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/db.js';
+import type { Db } from '../store/db.js';
 import type { Logger } from '../observability/logger.js';
 import { BudgetService } from './budgets.js';
 import { LeaseStore } from './lease-store.js';
@@ -39,7 +39,7 @@ export class CreditService {
   private lastStreamWarning = 0;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Db,
     private readonly log: Logger,
     private readonly opts: CreditServiceOptions,
   ) {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../store/db.js';
+import type { Db, Queryable } from '../store/db.js';
 import type { Logger } from '../observability/logger.js';
 import { Batcher } from '../util/batcher.js';
 import { isDataError, withoutNul } from '../store/db-errors.js';
@@ -99,7 +99,7 @@ export class SettlementWriter {
   private readonly batcher: Batcher<LeasedSettlement, Settlement>;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Db,
     private readonly log: Logger,
     private readonly instanceId: string,
     opts: { maxBatch?: number; maxInFlight?: number } = {},
@@ -138,19 +138,26 @@ export class SettlementWriter {
   }
 
   private async run(items: LeasedSettlement[]): Promise<Settlement[]> {
-    // Budgets first: applied once by itself (keyed by the reservation), so a batch retried after
-    // settle_leased failed is safe, and settle_leased's answer is the one the caller reads.
-    await settleBudgets(this.db, items.filter((i) => i.budget));
-    const { rows } = await this.db.query<SettleRow>(SETTLE_SQL, [
-      ...settleColumns(items),
-      this.instanceId,
-      ...settleTail(items),
-      idempotencyOutcomes(items),
-      items.map((i) => i.lease),
-      items.map((i) => (i.hold ?? 0n).toString()),
-      items.map((i) => i.row.instance_id),
-      items.map((i) => i.row.error_message ?? null),
-    ]);
+    const settle = (q: Queryable) =>
+      q.query<SettleRow>(SETTLE_SQL, [
+        ...settleColumns(items),
+        this.instanceId,
+        ...settleTail(items),
+        idempotencyOutcomes(items),
+        items.map((i) => i.lease),
+        items.map((i) => (i.hold ?? 0n).toString()),
+        items.map((i) => i.row.instance_id),
+        items.map((i) => i.row.error_message ?? null),
+      ]);
+    // Spend caps turn their reservations into spend in the same transaction as the rest of the
+    // settlement (each applied once, by request id); a batch without capped requests needs no more.
+    const capped = items.filter((i) => i.budget);
+    const { rows } = capped.length
+      ? await this.db.transaction(async (tx) => {
+          await settleBudgets(tx, capped);
+          return settle(tx);
+        })
+      : await settle(this.db);
     const byId = new Map(rows.map((r) => [r.o_request_id, r]));
     return items.map((i) => {
       const r = byId.get(i.requestId);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addDeployment, CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * The admin request log and what is built on it: the account ledger's paging, requests that failed
@@ -78,6 +79,31 @@ describe('requests that failed at a provider', () => {
     const usage = (await h.gw.admin('GET', '/stats/usage?groupBy=provider')) as any;
     expect(usage.groups.find((g: any) => g.key === 'overloaded')).toMatchObject({ requests: 3, errors: 3 });
     expect(usage.groups.map((g: any) => g.key)).not.toContain('none');
+  });
+
+  it('count as that provider’s errors on the health page also when a fallback served the request', async () => {
+    const healthy = await addDeployment(h.gw, h.mock, 'steady');
+    const model = await addDeployment(h.gw, h.mock, 'shaky', { kind: 'anthropic', fallbacks: [healthy] });
+    await injectFault(h.mock, { provider: 'anthropic', model: 'shaky-upstream', times: 0, fault: { type: 'status', status: 529, message: 'Overloaded' } });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${h.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: `fall back ${i}` }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-tollgate-provider')).toBe('steady');
+    }
+    // Settlements (and so the request log) are written by the settlers, a moment after the answers.
+    const health = await waitFor(async () => {
+      const hh = (await h.gw.admin('GET', '/health')) as any;
+      return hh.providers.find((p: any) => p.provider === 'steady')?.requests === 2 && hh;
+    }, { what: 'both requests in the request log' });
+    const shaky = health.providers.find((p: any) => p.provider === 'shaky');
+    expect(shaky).toMatchObject({ errorRate: 1 });
+    expect(shaky.errors).toBeGreaterThanOrEqual(2);
+    expect(shaky.requests).toBe(shaky.errors);
+    expect(health.providers.find((p: any) => p.provider === 'steady')).toMatchObject({ requests: 2, errors: 0 });
   });
 
   it('open a breaker whose row says when and why it opened and when it probes next', async () => {

@@ -97,10 +97,13 @@ describe('compose.yaml', () => {
     for (const g of [...gateways, 'migrate']) expect(services[g]!.image).toBe('tollgate:local');
   });
 
-  it('balances over exactly the gateways with nginx, unbuffered, retrying a draining replica’s 503, on localhost only', () => {
+  it('balances over exactly the gateways with nginx, unbuffered, retrying only failed connections (a drain included), on localhost only', () => {
     expect([...nginx.matchAll(/^\s*server\s+([\w-]+):8080/gm)].map((m) => m[1])).toEqual(gateways);
     expect(nginx).toMatch(/proxy_buffering off;/);
-    expect(nginx).toMatch(/proxy_next_upstream error timeout http_503 non_idempotent;/);
+    // A provider's 503 is neither replayed nor counted against a replica (test/deploy/balancer-rules.test.ts runs the rules).
+    expect(nginx).toMatch(/proxy_next_upstream error timeout non_idempotent;/);
+    expect(nginx).not.toMatch(/^\s*proxy_next_upstream\b.*http_5/m);
+    expect(nginx).toMatch(/proxy_set_header X-Tollgate-Drain close;/);
     expect(nginx).toMatch(/proxy_connect_timeout 2s;/);
     expect(nginx).toMatch(/proxy_read_timeout 3600s;/);
     expect(services.lb!.volumes).toContain('./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro');

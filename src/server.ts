@@ -214,7 +214,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
    * Graceful stop: /ready fails and new requests get a 503 at once (the listener stays open so
    * load balancers get a clear answer); in-flight requests and streams run to completion up to
    * SHUTDOWN_DEADLINE_MS; whatever still runs then is cut (and settles what it produced); pending
-   * settlements are written; leases are given back; then everything closes.
+   * settlements are written (waiting up to SHUTDOWN_SETTLE_MS); leases are given back; the last
+   * spans are exported (bounded, see tracing-otel.ts); then everything closes.
    */
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -226,7 +227,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      const settleDeadline = Date.now() + 15_000;
+      const settleDeadline = Date.now() + env.SHUTDOWN_SETTLE_MS;
       while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
       await gw.credits.close().catch((err: Error) => log.warn({ err: err.message }, 'giving back credit leases failed'));
       await gw.alerts.stop();

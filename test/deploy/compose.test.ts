@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnv } from '../../src/config/env.js';
+import { TRACE_FLUSH_TIMEOUT_MS } from '../../src/observability/tracing.js';
 import { SecretBox } from '../../src/store/secrets.js';
 import { parseDockerfile } from '../../scripts/dockerfile-stages.js';
 
@@ -77,8 +78,9 @@ describe('compose.yaml', () => {
         expect(raw, passthrough).toHaveProperty(passthrough, null);
       }
       ids.add(loaded.INSTANCE_ID!);
-      // SIGTERM: the drain, then up to 15 s of settlement writes (src/server.ts), before Docker's SIGKILL.
-      expect(Number.parseInt(services[g]!.stop_grace_period!, 10)).toBeGreaterThanOrEqual(loaded.SHUTDOWN_DEADLINE_MS / 1000 + 15);
+      // SIGTERM: the drain, the settlement writes and the last span export (src/server.ts), before Docker's SIGKILL.
+      expect(loaded.SHUTDOWN_SETTLE_MS).toBe(15_000);
+      expect(Number.parseInt(services[g]!.stop_grace_period!, 10) * 1000).toBeGreaterThan(loaded.SHUTDOWN_DEADLINE_MS + loaded.SHUTDOWN_SETTLE_MS + TRACE_FLUSH_TIMEOUT_MS);
     }
     expect(ids.size).toBe(gateways.length);
     expect(interpolate(services.migrate!.environment!.DATABASE_URL!)).toBe(interpolate(services['gateway-1']!.environment!.DATABASE_URL!));
@@ -108,5 +110,15 @@ describe('compose.yaml', () => {
     expect(nginx).toMatch(/proxy_read_timeout 3600s;/);
     expect(services.lb!.volumes).toContain('./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro');
     expect(services.lb!.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+  });
+});
+
+describe('railway.json', () => {
+  it('gives a replica its drain, its settlement writes and the last span export before Railway stops it', () => {
+    const railway = JSON.parse(readFileSync('railway.json', 'utf8')) as { deploy: { drainingSeconds: number; healthcheckPath: string } };
+    // Railway sets no SHUTDOWN_* variable: the gateway's defaults apply.
+    const env = loadEnv({});
+    expect(railway.deploy.drainingSeconds * 1000).toBeGreaterThan(env.SHUTDOWN_DEADLINE_MS + env.SHUTDOWN_SETTLE_MS + TRACE_FLUSH_TIMEOUT_MS);
+    expect(railway.deploy.healthcheckPath).toBe('/health');
   });
 });

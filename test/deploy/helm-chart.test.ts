@@ -8,6 +8,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { loadChart, renderChart, type RenderOptions } from '../helpers/helm-template.js';
 import { loadEnv } from '../../src/config/env.js';
+import { TRACE_FLUSH_TIMEOUT_MS } from '../../src/observability/tracing.js';
 
 /** deploy/helm/tollgate rendered as `helm template` would, each manifest checked against the Kubernetes schema. */
 const chart = loadChart('deploy/helm/tollgate');
@@ -78,16 +79,25 @@ describe('the Helm chart', () => {
     expect(one('Service')!.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   });
 
-  it('gives the pod the drain deadline plus the settlement wait and margins as its grace period, from the same values', () => {
+  it('passes the drain and the settlement wait to the gateway and gives the pod both plus the margins as its grace period, from the same values', () => {
     const defaults = render(trialSecrets);
     expect(defaults.env.SHUTDOWN_DEADLINE_MS).toBe('30000');
-    // The gateway's own default deadline is the chart's drain (config-schema/env.schema.json).
+    expect(defaults.env.SHUTDOWN_SETTLE_MS).toBe('15000');
+    // The gateway's own defaults are the chart's (config-schema/env.schema.json).
     expect(loadEnv({}).SHUTDOWN_DEADLINE_MS).toBe(30_000);
+    expect(loadEnv({}).SHUTDOWN_SETTLE_MS).toBe(15_000);
     expect(defaults.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 30 + 15 + 10);
     expect(defaults.container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
-    const long = render({ ...trialSecrets, shutdown: { drainSeconds: 300 } });
+    const long = render({ ...trialSecrets, shutdown: { drainSeconds: 300, settleSeconds: 40 } });
     expect(long.env.SHUTDOWN_DEADLINE_MS).toBe('300000');
-    expect(long.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 15 + 10);
+    expect(long.env.SHUTDOWN_SETTLE_MS).toBe('40000');
+    expect(long.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 40 + 10);
+    // The margin covers the last span export, which the gateway bounds (src/observability/tracing.ts).
+    expect(10_000).toBeGreaterThan(TRACE_FLUSH_TIMEOUT_MS);
+    // Every plain variable the chart sets is one the gateway accepts.
+    const plain = Object.fromEntries(Object.entries(long.env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const loaded = loadEnv(plain);
+    expect(loaded.SHUTDOWN_SETTLE_MS).toBe(40_000);
   });
 
   it('reads every secret from an existing Secret and creates none', () => {

@@ -100,6 +100,26 @@ describe('the Helm chart', () => {
     expect(loaded.SHUTDOWN_SETTLE_MS).toBe(40_000);
   });
 
+  it('refuses to render more Postgres connections at full scale than postgres.maxConnections allows', () => {
+    // Pods at most: the HPA's maximum plus the rolling update's surge (25%, rounded up); each opens
+    // DATABASE_POOL_SIZE pooled connections and one for LISTEN.
+    const defaults = render(trialSecrets);
+    expect(defaults.env.DATABASE_POOL_SIZE).toBe('5');
+    expect(defaults.deployment.spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+    expect((12 + 3) * (5 + 1)).toBeLessThanOrEqual(chart.values.postgres.maxConnections);
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' } })).toThrow(
+      /15 pods × \(DATABASE_POOL_SIZE 10 \+ 1 LISTEN\) = 165 Postgres connections, more than postgres.maxConnections \(90\)/,
+    );
+    expect(() => render({ ...trialSecrets, autoscaling: { maxReplicas: 14 } })).toThrow(/18 pods × \(DATABASE_POOL_SIZE 5 \+ 1 LISTEN\) = 108/);
+    // A bigger server (or a pooler's limit), a fixed replica count, or the check turned off.
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, postgres: { maxConnections: 200 } }).env.DATABASE_POOL_SIZE).toBe('10');
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, autoscaling: { enabled: false }, replicaCount: 6 }).deployment.spec.replicas).toBe(6);
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, autoscaling: { enabled: false }, replicaCount: 7 })).toThrow(/9 pods/);
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '50' }, postgres: { maxConnections: 0 } }).env.DATABASE_POOL_SIZE).toBe('50');
+    // Without DATABASE_POOL_SIZE in env the gateway's own default counts.
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: null } })).toThrow(new RegExp(`DATABASE_POOL_SIZE ${loadEnv({}).DATABASE_POOL_SIZE} \\+`));
+  });
+
   it('reads every secret from an existing Secret and creates none', () => {
     const { kinds, env, one, deployment } = render({ existingSecret: 'tollgate-prod', secretKeys: { adminToken: 'admin-token' } });
     expect(kinds).not.toContain('Secret');

@@ -64,3 +64,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- .Values.replicaCount -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Postgres connections at full scale (values.yaml, "postgres"): the most pods that can run at once
+(the HPA's maximum, or replicaCount, plus the rolling update's 25% surge, rounded up), each with
+DATABASE_POOL_SIZE pooled connections and one LISTEN connection. Fails the render when that
+exceeds postgres.maxConnections (0: no check).
+*/}}
+{{- define "tollgate.checkPostgresConnections" -}}
+{{- $limit := int .Values.postgres.maxConnections -}}
+{{- if gt $limit 0 -}}
+{{- $replicas := int (ternary .Values.autoscaling.maxReplicas .Values.replicaCount .Values.autoscaling.enabled) -}}
+{{- $pods := add $replicas (div (add $replicas 3) 4) -}}
+{{- $pool := int (.Values.env.DATABASE_POOL_SIZE | default "10") -}}
+{{- $total := mul $pods (add $pool 1) -}}
+{{- if gt $total $limit -}}
+{{- fail (printf "%d pods × (DATABASE_POOL_SIZE %d + 1 LISTEN) = %d Postgres connections, more than postgres.maxConnections (%d): lower env.DATABASE_POOL_SIZE or autoscaling.maxReplicas, put PgBouncer in front, or raise postgres.maxConnections to what your server allows (values.yaml explains the arithmetic)" $pods $pool $total $limit) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

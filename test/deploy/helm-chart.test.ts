@@ -47,8 +47,8 @@ function render(values: Record<string, unknown>, opts: Omit<RenderOptions, 'valu
 
 describe('the Helm chart', () => {
   it('renders the defaults (with trial secrets) into valid manifests: Deployment, Service, HPA, PDB, migration Job, Secret', () => {
-    const { kinds, one, deployment, container, env } = render(trialSecrets, { releaseName: 'prod' });
-    expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Secret', 'Service']);
+    const { docs, kinds, one, deployment, container, env } = render(trialSecrets, { releaseName: 'prod' });
+    expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service']);
     expect(deployment.metadata.name).toBe('prod-tollgate');
     expect(deployment.spec.replicas, 'the HPA owns the replica count').toBeUndefined();
     expect(container.image).toBe(`tollgate:${chart.appVersion}`);
@@ -58,8 +58,10 @@ describe('the Helm chart', () => {
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } });
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     expect(env.INSTANCE_ID).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
-    expect(env.LIMITS_EXPECTED_INSTANCES).toBe('3');
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'ADMIN_TOKEN']) expect(env[name].secretKeyRef, name).toEqual({ name: 'prod-tollgate', key: name });
+    // While Redis is unreachable each replica enforces 1/N of every limit in memory
+    // (src/limits/limiters.ts): N is the most replicas the HPA may run, so the sum never exceeds a limit.
+    expect(env.LIMITS_EXPECTED_INSTANCES).toBe('12');
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'ADMIN_TOKEN']) expect(env[name].secretKeyRef, name).toEqual({ name: 'prod-tollgate-trial', key: name });
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
 
     // A changed trial secret rolls the pods.
@@ -68,11 +70,21 @@ describe('the Helm chart', () => {
     const rotated = render({ secrets: { ...trialSecrets.secrets, adminToken: 'another-admin-token-000' } });
     expect(rotated.deployment.spec.template.metadata.annotations['checksum/secret']).not.toBe(checksum);
 
-    const secret = one('Secret')!;
-    expect(secret.stringData.DATABASE_URL).toBe(trialSecrets.secrets.databaseUrl);
+    // The trial Secret twice: a release resource for the pods (removed by `helm uninstall`), and a
+    // hook copy the migration Job (a pre-install hook, before any release resource exists) reads,
+    // deleted once the hooks ran, failed or not, so nothing is left behind.
+    const [hookSecret, secret] = docs.filter((d) => d.kind === 'Secret').sort((a, b) => Number(Boolean(b.metadata.annotations)) - Number(Boolean(a.metadata.annotations)));
+    expect(secret!.metadata.name).toBe('prod-tollgate-trial');
+    expect(secret!.metadata.annotations).toBeUndefined();
+    expect(secret!.stringData.DATABASE_URL).toBe(trialSecrets.secrets.databaseUrl);
+    expect(hookSecret!.stringData).toEqual(secret!.stringData);
+    expect(hookSecret!.metadata.name).toBe('prod-tollgate');
+    expect(hookSecret!.metadata.annotations['helm.sh/hook-delete-policy'].split(',').sort()).toEqual(['before-hook-creation', 'hook-failed', 'hook-succeeded']);
     const job = one('Job')!;
     expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
-    expect(Number(secret.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations['helm.sh/hook-weight']));
+    expect(hookSecret!.metadata.annotations['helm.sh/hook']).toBe(job.metadata.annotations['helm.sh/hook']);
+    expect(Number(hookSecret!.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations['helm.sh/hook-weight']));
+    for (const e of job.spec.template.spec.containers[0].env) expect(e.valueFrom.secretKeyRef.name, e.name).toBe('prod-tollgate');
     expect(job.spec.template.spec.containers[0].command).toEqual(['node', 'dist/src/migrate-cli.js']);
     expect(one('HorizontalPodAutoscaler')!.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } });
     expect(one('PodDisruptionBudget')!.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
@@ -139,6 +151,7 @@ describe('the Helm chart', () => {
     expect(kinds).not.toContain('HorizontalPodAutoscaler');
     expect(deployment.spec.replicas).toBe(5);
     expect(env.LIMITS_EXPECTED_INSTANCES).toBe('5');
+    expect(render({ ...trialSecrets, autoscaling: { maxReplicas: 8 } }).env.LIMITS_EXPECTED_INSTANCES).toBe('8');
   });
 
   it('adds an Ingress that does not buffer streams', () => {
@@ -166,6 +179,7 @@ describe('the Helm chart', () => {
     expect(env.LOG_LEVEL).toBe('debug');
     expect(env.OPENAI_API_KEY.secretKeyRef).toEqual({ name: 'providers', key: 'openai' });
     expect(env.DATABASE_DIRECT_URL.secretKeyRef).toEqual({ name: 'tg', key: 'DATABASE_DIRECT_URL' });
-    expect(one('Job')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL', 'DATABASE_DIRECT_URL']);
+    // Migrations hold a transaction-scoped lock, which PgBouncer in transaction mode keeps: no direct URL needed.
+    expect(one('Job')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL']);
   });
 });

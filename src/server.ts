@@ -24,7 +24,7 @@ import type { Gateway } from './gateway.js';
 import { readProjectJson } from './paths.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { createTracer } from './observability/tracing-setup.js';
+import { createTracer, tracingNotice } from './observability/tracing-setup.js';
 import { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -113,6 +113,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     log.warn({ problem }, 'tracing: the OpenTelemetry SDK reports a problem; spans may be lost'),
   );
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
+  const notice = tracingNotice(env);
+  if (notice) log.warn(`tracing: ${notice}`);
   // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
   // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
   const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });

@@ -118,7 +118,7 @@ describe('the Helm chart', () => {
     const defaults = render(trialSecrets);
     expect(defaults.env.DATABASE_POOL_SIZE).toBe('5');
     expect(defaults.deployment.spec.strategy.rollingUpdate.maxSurge).toBe('25%');
-    expect((12 + 3) * (5 + 1)).toBeLessThanOrEqual(chart.values.postgres.maxConnections);
+    expect((12 + 3) * (5 + 1)).toBeLessThanOrEqual((chart.values.postgres as { maxConnections: number }).maxConnections);
     expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' } })).toThrow(
       /15 pods × \(DATABASE_POOL_SIZE 10 \+ 1 LISTEN\) = 165 Postgres connections, more than postgres.maxConnections \(90\)/,
     );

@@ -78,6 +78,29 @@ describe('tracing over OTLP/protobuf', () => {
     expect(exported.body.includes(Buffer.from(key))).toBe(false);
   });
 
+  it('starts with OTEL_EXPORTER_OTLP_PROTOCOL=grpc set for every service, warns once, and exports over http/protobuf', async () => {
+    // Set for the whole process too, as a deployment-wide setting is: the SDK must not act on it either.
+    setProcessEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
+    const lines: Record<string, unknown>[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (b: Buffer) => {
+      for (const l of b.toString().split('\n')) if (l.trim()) lines.push(JSON.parse(l));
+    });
+    const running = await startTestGateway({ databaseUrl: db.url, env: { LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, logTo: sink });
+    const traceId = randomBytes(16);
+    const client = new OpenAI({ apiKey: key, baseURL: `${running.url}/v1`, maxRetries: 0 });
+    await client.chat.completions.create(
+      { model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'grpc asked' }] },
+      { headers: { traceparent: `00-${traceId.toString('hex')}-${randomBytes(8).toString('hex')}-01` } },
+    );
+    await running.close();
+    const exported = await waitFor(() => receiver.exports.find((e) => e.body.includes(traceId)), { what: 'an export carrying the trace id' });
+    expect(exported.contentType).toBe('application/x-protobuf');
+    const notices = lines.filter((l) => typeof l.msg === 'string' && l.msg.includes('OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported'));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.level).toBe(40);
+  });
+
   it('warns in the log when spans cannot be exported (the collector is down), without the span content', async () => {
     // The SDK reads these from the process: export within ~50 ms, give up on an export after 1 s.
     setProcessEnv({ OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });

@@ -19,8 +19,8 @@ export const DRAIN_HEADER = 'x-tollgate-drain';
  * The start of every API request, on the express routes and the hot routes alike: a request
  * context, the serving instance's name (x-tollgate-instance), the shutdown gate (a 503 once
  * shutdown began, or a closed connection for our load balancers), in-flight counting, and the
- * end of the request (limits released, one metrics record, one log line). Undefined when refused (in `speak`'s wire format when given: the
- * ingress's dialect).
+ * end of the request (limits released, one metrics record, one log line). Undefined when refused
+ * (in `speak`'s wire format when given: the ingress's dialect).
  */
 export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse, speak?: (e: GatewayError) => WireError): RequestContext | undefined {
   const ctx = attachContext(req, res);

@@ -2,8 +2,9 @@
 # Makes sure the real Postgres (127.0.0.1:5432, trust auth, database "test") and Redis
 # (127.0.0.1:6379) the tests use are running, and that the headless Chromium the admin panel's
 # end-to-end tests drive is at /usr/bin/chromium, that curl and jq (the README walkthrough's
-# test) are there, and that pgbouncer and redis-cli are installed (the scale-out test starts its
-# own PgBouncer and Redis Cluster); installs them from Debian packages when missing.
+# test) and nginx (the compose balancer's test) are there, and that pgbouncer and redis-cli are
+# installed (the scale-out test starts its own PgBouncer and Redis Cluster); installs them from
+# Debian packages when missing.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -49,6 +50,12 @@ if ! port_open 6379; then
   fi
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
   wait_port 6379
+fi
+
+# test/deploy/balancer-rules.test.ts runs deploy/compose/nginx.conf in a real nginx.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "ensure-services: installing nginx-light" >&2
+  apt_install nginx-light
 fi
 
 # The README walkthrough's test runs it as written, with curl and jq.

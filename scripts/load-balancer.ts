@@ -1,5 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DRAIN_HEADER } from '../src/http/lifecycle.js';
 
 /**
  * A small round-robin HTTP load balancer for the local cluster (scripts/cluster.ts): what
@@ -10,9 +11,15 @@ import type { AddressInfo } from 'node:net';
  *   new requests until it answers 200 again (a draining gateway answers 503 at once).
  * - Request bodies are read whole before they are sent (bounded by `maxBodyBytes`), so a request
  *   can be replayed; responses are streamed as they arrive, never buffered (SSE).
- * - A request is tried on the next upstream when the connection fails or the upstream answers 503
- *   (a gateway that is shutting down refuses before doing anything), at most `tries` upstreams.
- *   nginx does the same with `proxy_next_upstream error timeout http_503 non_idempotent`.
+ * - A request is tried on the next upstream only when the connection fails, at most `tries`
+ *   upstreams, and that upstream gets no new requests until its health check passes again. The
+ *   balancer sends `x-tollgate-drain: close`, so a draining gateway refuses by closing the
+ *   connection before doing any work: that is such a failure. Any answer, a 503 included (a
+ *   provider that stayed unavailable, an open breaker…), goes to the client as it is, and the
+ *   upstream stays in rotation. nginx does the same with `proxy_next_upstream error timeout
+ *   non_idempotent` (docs/ARCHITECTURE.md, "Load balancing and the drain").
+ * - When no upstream takes a request, the client gets a 503 with `Retry-After` in the OpenAI error
+ *   shape (code `no_replica`), as from nginx.
  */
 export interface LoadBalancerOptions {
   upstreams: string[];
@@ -93,6 +100,7 @@ export async function startLoadBalancer(opts: LoadBalancerOptions): Promise<Load
       const forwardedFor = req.headers['x-forwarded-for'];
       headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${clientAddress}` : clientAddress;
       headers['x-forwarded-proto'] = 'http';
+      headers[DRAIN_HEADER] = 'close';
       headers['content-length'] = String(body.length);
       const upstreamReq = httpRequest({ host: u.hostname, port: u.port, method: req.method, path: req.url, headers, agent }, resolve);
       upstreamReq.on('error', reject);
@@ -120,11 +128,6 @@ export async function startLoadBalancer(opts: LoadBalancerOptions): Promise<Load
         ready.delete(u.origin);
         continue;
       }
-      const another = upstreams.some((o) => ready.has(o.origin) && !tried.has(o.origin));
-      if (upstreamRes.statusCode === 503 && attempt + 1 < tries && another) {
-        upstreamRes.resume();
-        continue;
-      }
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEnd(upstreamRes.headers));
       // Headers go out at once and every chunk as it arrives: a stream's first event is not held back.
       res.flushHeaders();
@@ -135,8 +138,8 @@ export async function startLoadBalancer(opts: LoadBalancerOptions): Promise<Load
       });
       return;
     }
-    res.writeHead(502, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ error: { message: 'No gateway instance is available.', type: 'api_error', param: null, code: 'no_upstream' } }),
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(
+      JSON.stringify({ error: { message: 'No gateway instance is available; retry shortly.', type: 'api_error', param: null, code: 'no_replica' } }),
     );
   };
 

@@ -24,7 +24,7 @@ import type { Gateway } from './gateway.js';
 import { readProjectJson } from './paths.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { createTracer } from './observability/tracing-setup.js';
+import { createTracer, tracingNotice } from './observability/tracing-setup.js';
 import { KeyPicker } from './routing/keys.js';
 import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -113,6 +113,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     log.warn({ problem }, 'tracing: the OpenTelemetry SDK reports a problem; spans may be lost'),
   );
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
+  const notice = tracingNotice(env);
+  if (notice) log.warn(`tracing: ${notice}`);
   // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
   // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
   const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
@@ -214,7 +216,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
    * Graceful stop: /ready fails and new requests get a 503 at once (the listener stays open so
    * load balancers get a clear answer); in-flight requests and streams run to completion up to
    * SHUTDOWN_DEADLINE_MS; whatever still runs then is cut (and settles what it produced); pending
-   * settlements are written; leases are given back; then everything closes.
+   * settlements are written (waiting up to SHUTDOWN_SETTLE_MS); leases are given back; the last
+   * spans are exported (bounded, see tracing-otel.ts); then everything closes.
    */
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -226,7 +229,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
-      const settleDeadline = Date.now() + 15_000;
+      const settleDeadline = Date.now() + env.SHUTDOWN_SETTLE_MS;
       while ((gw.credits.pending > 0 || gw.lifecycle.unsettled > 0) && Date.now() < settleDeadline) await sleep(20);
       await gw.credits.close().catch((err: Error) => log.warn({ err: err.message }, 'giving back credit leases failed'));
       await gw.alerts.stop();

@@ -28,6 +28,7 @@ export interface Env extends TracingEnv {
   MAX_BODY_BYTES: number;
   UPSTREAM_CONNECTIONS: number;
   SHUTDOWN_DEADLINE_MS: number;
+  SHUTDOWN_SETTLE_MS: number;
   CLIENT_HEADERS_TIMEOUT_MS: number;
   CLIENT_REQUEST_TIMEOUT_MS: number;
   INSTANCE_ID?: string;

@@ -12,7 +12,7 @@ import {
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
-import type { AttributeValue, Attributes, TraceSpan, Tracer, TracingConfig } from './tracing.js';
+import { TRACE_FLUSH_TIMEOUT_MS, type AttributeValue, type Attributes, type TraceSpan, type Tracer, type TracingConfig } from './tracing.js';
 
 /**
  * The OpenTelemetry implementation of the tracing interface, loaded only when tracing is on
@@ -162,6 +162,21 @@ function reportProblems(warn: (problem: string) => void): void {
   diag.setLogger({ error: report, warn: report, info: quiet, debug: quiet, verbose: quiet }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
 }
 
+/** Rejects when the last export does not finish in time (the caller logs it and goes on). */
+async function boundedShutdown(provider: BasicTracerProvider, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    timer.unref();
+  });
+  try {
+    const outcome = await Promise.race([provider.shutdown(), timedOut]);
+    if (outcome === 'timeout') throw new Error(`the last spans were not exported within ${timeoutMs} ms; they are lost`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `warn` receives the SDK's export failures and warnings (rate-limited), never span content. */
 export function createOtelTracer(config: TracingConfig, warn: (problem: string) => void): Tracer {
   reportProblems(warn);
@@ -183,6 +198,9 @@ export function createOtelTracer(config: TracingConfig, warn: (problem: string) 
       const parent = traceparent ? propagator.extract(ROOT_CONTEXT, { traceparent, tracestate }, headerGetter) : ROOT_CONTEXT;
       return new OtelSpan(tracer, tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: cleaned(attributes) }, parent));
     },
-    shutdown: () => provider.shutdown(),
+    // The exporter's own timeout and retries (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s by default, and
+    // more with its retries) could outlast the process manager's grace period: what is not
+    // exported by then is lost, and the shutdown goes on.
+    shutdown: () => boundedShutdown(provider, TRACE_FLUSH_TIMEOUT_MS),
   };
 }

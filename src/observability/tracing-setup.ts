@@ -5,14 +5,16 @@ import { NOOP_TRACER, type Tracer, type TracingConfig } from './tracing.js';
  * (tracing-otel.ts) is imported here, and only when the environment asks for it.
  */
 
+type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
 /** The OpenTelemetry settings the gateway reads itself (the SDK reads the rest of the OTEL_* variables). */
 export interface TracingEnv {
   OTEL_SDK_DISABLED?: boolean;
   OTEL_TRACES_EXPORTER?: string;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
-  OTEL_EXPORTER_OTLP_PROTOCOL?: 'http/protobuf' | 'http/json';
-  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: 'http/protobuf' | 'http/json';
+  OTEL_EXPORTER_OTLP_PROTOCOL?: OtlpProtocol;
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: OtlpProtocol;
   OTEL_EXPORTER_OTLP_HEADERS?: string;
   OTEL_SERVICE_NAME?: string;
   OTEL_TRACES_SAMPLER?: string;
@@ -31,13 +33,37 @@ export function tracingConfig(env: TracingEnv, instanceId: string, version: stri
   if (!url) return undefined;
   return {
     url,
-    protocol: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    protocol: requestedProtocol(env).value === 'http/json' ? 'http/json' : 'http/protobuf',
     serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate',
     sampler: env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
     samplerArg: env.OTEL_TRACES_SAMPLER_ARG,
     instanceId,
     version,
   };
+}
+
+/** The OTLP protocol asked for, and by which variable (the signal's own wins). */
+function requestedProtocol(env: TracingEnv): { value: OtlpProtocol; variable: string } {
+  if (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) return { value: env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, variable: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' };
+  return { value: env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf', variable: 'OTEL_EXPORTER_OTLP_PROTOCOL' };
+}
+
+/**
+ * What the operator should know about the tracing settings, logged once at start: OTLP/gRPC is
+ * not supported (its exporter would add a gRPC stack to the image for what OTLP/HTTP already
+ * does), so `grpc`, often set for every service of a deployment, exports over http/protobuf.
+ */
+export function tracingNotice(env: TracingEnv): string | undefined {
+  const url = tracingConfig(env, '', '')?.url;
+  const { value, variable } = requestedProtocol(env);
+  if (!url || value !== 'grpc') return undefined;
+  const onGrpcPort = new URL(url).port === '4317';
+  return (
+    `${variable}=grpc is not supported: spans are exported over http/protobuf instead` +
+    (onGrpcPort
+      ? `; port 4317 is OTLP/gRPC's: point the endpoint at the collector's OTLP/HTTP port (4318), or spans will not arrive`
+      : `; set OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf to say so explicitly`)
+  );
 }
 
 /**

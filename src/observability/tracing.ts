@@ -9,6 +9,13 @@
  * pipeline/trace.ts): never a prompt, an answer, an error message or any header.
  */
 
+/**
+ * How long a shutdown waits at most for the last spans to reach the collector: a collector that is
+ * down must not eat the time the process manager gives for settlements (the shutdown margins of
+ * compose.yaml, railway.json and the Helm chart are larger).
+ */
+export const TRACE_FLUSH_TIMEOUT_MS = 5_000;
+
 export type AttributeValue = string | number | boolean | string[];
 export type Attributes = Record<string, AttributeValue | undefined>;
 

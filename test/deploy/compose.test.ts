@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadEnv } from '../../src/config/env.js';
+import { TRACE_FLUSH_TIMEOUT_MS } from '../../src/observability/tracing.js';
 import { SecretBox } from '../../src/store/secrets.js';
 import { parseDockerfile } from '../../scripts/dockerfile-stages.js';
 
@@ -77,8 +78,9 @@ describe('compose.yaml', () => {
         expect(raw, passthrough).toHaveProperty(passthrough, null);
       }
       ids.add(loaded.INSTANCE_ID!);
-      // SIGTERM: the drain, then up to 15 s of settlement writes (src/server.ts), before Docker's SIGKILL.
-      expect(Number.parseInt(services[g]!.stop_grace_period!, 10)).toBeGreaterThanOrEqual(loaded.SHUTDOWN_DEADLINE_MS / 1000 + 15);
+      // SIGTERM: the drain, the settlement writes and the last span export (src/server.ts), before Docker's SIGKILL.
+      expect(loaded.SHUTDOWN_SETTLE_MS).toBe(15_000);
+      expect(Number.parseInt(services[g]!.stop_grace_period!, 10) * 1000).toBeGreaterThan(loaded.SHUTDOWN_DEADLINE_MS + loaded.SHUTDOWN_SETTLE_MS + TRACE_FLUSH_TIMEOUT_MS);
     }
     expect(ids.size).toBe(gateways.length);
     expect(interpolate(services.migrate!.environment!.DATABASE_URL!)).toBe(interpolate(services['gateway-1']!.environment!.DATABASE_URL!));
@@ -97,13 +99,26 @@ describe('compose.yaml', () => {
     for (const g of [...gateways, 'migrate']) expect(services[g]!.image).toBe('tollgate:local');
   });
 
-  it('balances over exactly the gateways with nginx, unbuffered, retrying a draining replica’s 503, on localhost only', () => {
+  it('balances over exactly the gateways with nginx, unbuffered, retrying only failed connections (a drain included), on localhost only', () => {
     expect([...nginx.matchAll(/^\s*server\s+([\w-]+):8080/gm)].map((m) => m[1])).toEqual(gateways);
     expect(nginx).toMatch(/proxy_buffering off;/);
-    expect(nginx).toMatch(/proxy_next_upstream error timeout http_503 non_idempotent;/);
+    // A provider's 503 is neither replayed nor counted against a replica (test/deploy/balancer-rules.test.ts runs the rules).
+    expect(nginx).toMatch(/proxy_next_upstream error timeout non_idempotent;/);
+    expect(nginx).not.toMatch(/^\s*proxy_next_upstream\b.*http_5/m);
+    expect(nginx).toMatch(/proxy_set_header X-Tollgate-Drain close;/);
     expect(nginx).toMatch(/proxy_connect_timeout 2s;/);
     expect(nginx).toMatch(/proxy_read_timeout 3600s;/);
     expect(services.lb!.volumes).toContain('./deploy/compose/nginx.conf:/etc/nginx/nginx.conf:ro');
     expect(services.lb!.ports!.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+  });
+});
+
+describe('railway.json', () => {
+  it('gives a replica its drain, its settlement writes and the last span export before Railway stops it', () => {
+    const railway = JSON.parse(readFileSync('railway.json', 'utf8')) as { deploy: { drainingSeconds: number; healthcheckPath: string } };
+    // Railway sets no SHUTDOWN_* variable: the gateway's defaults apply.
+    const env = loadEnv({});
+    expect(railway.deploy.drainingSeconds * 1000).toBeGreaterThan(env.SHUTDOWN_DEADLINE_MS + env.SHUTDOWN_SETTLE_MS + TRACE_FLUSH_TIMEOUT_MS);
+    expect(railway.deploy.healthcheckPath).toBe('/health');
   });
 });

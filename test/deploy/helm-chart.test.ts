@@ -8,6 +8,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBu
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { loadChart, renderChart, type RenderOptions } from '../helpers/helm-template.js';
 import { loadEnv } from '../../src/config/env.js';
+import { TRACE_FLUSH_TIMEOUT_MS } from '../../src/observability/tracing.js';
 
 /** deploy/helm/tollgate rendered as `helm template` would, each manifest checked against the Kubernetes schema. */
 const chart = loadChart('deploy/helm/tollgate');
@@ -46,8 +47,8 @@ function render(values: Record<string, unknown>, opts: Omit<RenderOptions, 'valu
 
 describe('the Helm chart', () => {
   it('renders the defaults (with trial secrets) into valid manifests: Deployment, Service, HPA, PDB, migration Job, Secret', () => {
-    const { kinds, one, deployment, container, env } = render(trialSecrets, { releaseName: 'prod' });
-    expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Secret', 'Service']);
+    const { docs, kinds, one, deployment, container, env } = render(trialSecrets, { releaseName: 'prod' });
+    expect(kinds).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Job', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service']);
     expect(deployment.metadata.name).toBe('prod-tollgate');
     expect(deployment.spec.replicas, 'the HPA owns the replica count').toBeUndefined();
     expect(container.image).toBe(`tollgate:${chart.appVersion}`);
@@ -57,8 +58,10 @@ describe('the Helm chart', () => {
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } });
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     expect(env.INSTANCE_ID).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
-    expect(env.LIMITS_EXPECTED_INSTANCES).toBe('3');
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'ADMIN_TOKEN']) expect(env[name].secretKeyRef, name).toEqual({ name: 'prod-tollgate', key: name });
+    // While Redis is unreachable each replica enforces 1/N of every limit in memory
+    // (src/limits/limiters.ts): N is the most replicas the HPA may run, so the sum never exceeds a limit.
+    expect(env.LIMITS_EXPECTED_INSTANCES).toBe('12');
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'ENCRYPTION_KEY', 'ADMIN_TOKEN']) expect(env[name].secretKeyRef, name).toEqual({ name: 'prod-tollgate-trial', key: name });
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
 
     // A changed trial secret rolls the pods.
@@ -67,27 +70,66 @@ describe('the Helm chart', () => {
     const rotated = render({ secrets: { ...trialSecrets.secrets, adminToken: 'another-admin-token-000' } });
     expect(rotated.deployment.spec.template.metadata.annotations['checksum/secret']).not.toBe(checksum);
 
-    const secret = one('Secret')!;
-    expect(secret.stringData.DATABASE_URL).toBe(trialSecrets.secrets.databaseUrl);
+    // The trial Secret twice: a release resource for the pods (removed by `helm uninstall`), and a
+    // hook copy the migration Job (a pre-install hook, before any release resource exists) reads,
+    // deleted once the hooks ran, failed or not, so nothing is left behind.
+    const [hookSecret, secret] = docs.filter((d) => d.kind === 'Secret').sort((a, b) => Number(Boolean(b.metadata.annotations)) - Number(Boolean(a.metadata.annotations)));
+    expect(secret!.metadata.name).toBe('prod-tollgate-trial');
+    expect(secret!.metadata.annotations).toBeUndefined();
+    expect(secret!.stringData.DATABASE_URL).toBe(trialSecrets.secrets.databaseUrl);
+    expect(hookSecret!.stringData).toEqual(secret!.stringData);
+    expect(hookSecret!.metadata.name).toBe('prod-tollgate');
+    expect(hookSecret!.metadata.annotations['helm.sh/hook-delete-policy'].split(',').sort()).toEqual(['before-hook-creation', 'hook-failed', 'hook-succeeded']);
     const job = one('Job')!;
     expect(job.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
-    expect(Number(secret.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations['helm.sh/hook-weight']));
+    expect(hookSecret!.metadata.annotations['helm.sh/hook']).toBe(job.metadata.annotations['helm.sh/hook']);
+    expect(Number(hookSecret!.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations['helm.sh/hook-weight']));
+    for (const e of job.spec.template.spec.containers[0].env) expect(e.valueFrom.secretKeyRef.name, e.name).toBe('prod-tollgate');
     expect(job.spec.template.spec.containers[0].command).toEqual(['node', 'dist/src/migrate-cli.js']);
     expect(one('HorizontalPodAutoscaler')!.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } });
     expect(one('PodDisruptionBudget')!.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
     expect(one('Service')!.spec.selector).toEqual(deployment.spec.selector.matchLabels);
   });
 
-  it('gives the pod the drain deadline plus the settlement wait and margins as its grace period, from the same values', () => {
+  it('passes the drain and the settlement wait to the gateway and gives the pod both plus the margins as its grace period, from the same values', () => {
     const defaults = render(trialSecrets);
     expect(defaults.env.SHUTDOWN_DEADLINE_MS).toBe('30000');
-    // The gateway's own default deadline is the chart's drain (config-schema/env.schema.json).
+    expect(defaults.env.SHUTDOWN_SETTLE_MS).toBe('15000');
+    // The gateway's own defaults are the chart's (config-schema/env.schema.json).
     expect(loadEnv({}).SHUTDOWN_DEADLINE_MS).toBe(30_000);
+    expect(loadEnv({}).SHUTDOWN_SETTLE_MS).toBe(15_000);
     expect(defaults.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 30 + 15 + 10);
     expect(defaults.container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
-    const long = render({ ...trialSecrets, shutdown: { drainSeconds: 300 } });
+    const long = render({ ...trialSecrets, shutdown: { drainSeconds: 300, settleSeconds: 40 } });
     expect(long.env.SHUTDOWN_DEADLINE_MS).toBe('300000');
-    expect(long.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 15 + 10);
+    expect(long.env.SHUTDOWN_SETTLE_MS).toBe('40000');
+    expect(long.deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 300 + 40 + 10);
+    // The margin covers the last span export, which the gateway bounds (src/observability/tracing.ts).
+    expect(10_000).toBeGreaterThan(TRACE_FLUSH_TIMEOUT_MS);
+    // Every plain variable the chart sets is one the gateway accepts.
+    const plain = Object.fromEntries(Object.entries(long.env).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const loaded = loadEnv(plain);
+    expect(loaded.SHUTDOWN_SETTLE_MS).toBe(40_000);
+  });
+
+  it('refuses to render more Postgres connections at full scale than postgres.maxConnections allows', () => {
+    // Pods at most: the HPA's maximum plus the rolling update's surge (25%, rounded up); each opens
+    // DATABASE_POOL_SIZE pooled connections and one for LISTEN.
+    const defaults = render(trialSecrets);
+    expect(defaults.env.DATABASE_POOL_SIZE).toBe('5');
+    expect(defaults.deployment.spec.strategy.rollingUpdate.maxSurge).toBe('25%');
+    expect((12 + 3) * (5 + 1)).toBeLessThanOrEqual((chart.values.postgres as { maxConnections: number }).maxConnections);
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' } })).toThrow(
+      /15 pods × \(DATABASE_POOL_SIZE 10 \+ 1 LISTEN\) = 165 Postgres connections, more than postgres.maxConnections \(90\)/,
+    );
+    expect(() => render({ ...trialSecrets, autoscaling: { maxReplicas: 14 } })).toThrow(/18 pods × \(DATABASE_POOL_SIZE 5 \+ 1 LISTEN\) = 108/);
+    // A bigger server (or a pooler's limit), a fixed replica count, or the check turned off.
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, postgres: { maxConnections: 200 } }).env.DATABASE_POOL_SIZE).toBe('10');
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, autoscaling: { enabled: false }, replicaCount: 6 }).deployment.spec.replicas).toBe(6);
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '10' }, autoscaling: { enabled: false }, replicaCount: 7 })).toThrow(/9 pods/);
+    expect(render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: '50' }, postgres: { maxConnections: 0 } }).env.DATABASE_POOL_SIZE).toBe('50');
+    // Without DATABASE_POOL_SIZE in env the gateway's own default counts.
+    expect(() => render({ ...trialSecrets, env: { DATABASE_POOL_SIZE: null } })).toThrow(new RegExp(`DATABASE_POOL_SIZE ${loadEnv({}).DATABASE_POOL_SIZE} \\+`));
   });
 
   it('reads every secret from an existing Secret and creates none', () => {
@@ -109,6 +151,7 @@ describe('the Helm chart', () => {
     expect(kinds).not.toContain('HorizontalPodAutoscaler');
     expect(deployment.spec.replicas).toBe(5);
     expect(env.LIMITS_EXPECTED_INSTANCES).toBe('5');
+    expect(render({ ...trialSecrets, autoscaling: { maxReplicas: 8 } }).env.LIMITS_EXPECTED_INSTANCES).toBe('8');
   });
 
   it('adds an Ingress that does not buffer streams', () => {
@@ -136,6 +179,7 @@ describe('the Helm chart', () => {
     expect(env.LOG_LEVEL).toBe('debug');
     expect(env.OPENAI_API_KEY.secretKeyRef).toEqual({ name: 'providers', key: 'openai' });
     expect(env.DATABASE_DIRECT_URL.secretKeyRef).toEqual({ name: 'tg', key: 'DATABASE_DIRECT_URL' });
-    expect(one('Job')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL', 'DATABASE_DIRECT_URL']);
+    // Migrations hold a transaction-scoped lock, which PgBouncer in transaction mode keeps: no direct URL needed.
+    expect(one('Job')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL']);
   });
 });

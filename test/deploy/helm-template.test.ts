@@ -30,6 +30,7 @@ describe('the Helm template renderer used by the chart tests', () => {
 
   it('pipes the previous result in as the last argument, and evaluates sub-expressions', () => {
     expect(run('{{ .Values.missing | default "d" | quote }} {{ add 1 (mul 2 3) }} {{ printf "%s-%d" "a" 7 }}', {})).toBe('"d" 7 a-7');
+    expect(run('{{ ternary "y" "n" .Values.a }}{{ .Values.a | ternary 1 2 }} {{ div (add 6 3) 4 }}', { a: false })).toBe('n2 2');
   });
 
   it('defines and includes templates, indented', () => {

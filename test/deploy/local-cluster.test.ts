@@ -137,8 +137,9 @@ describe('the local cluster (three replicas behind a load balancer)', () => {
       stopped = true;
       return code;
     });
-    // Requests while it drains: the draining replica refuses them (503, before doing anything) and
-    // the balancer sends them to another; none fails.
+    // Requests while it drains: the draining replica refuses them (it closes the connection the
+    // balancer asked to be closed, before doing anything) and the balancer sends them to another;
+    // none fails.
     const during: string[] = [];
     while (!stopped) during.push(await ask());
     expect(await exit).toBe(0);

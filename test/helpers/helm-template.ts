@@ -123,6 +123,7 @@ export function renderChart(chart: Chart, opts: RenderOptions = {}): Array<Recor
     lt: (a, b) => Number(a) < Number(b),
     gt: (a, b) => Number(a) > Number(b),
     not: (v) => !truthy(v),
+    ternary: (whenTrue, whenFalse, cond) => (truthy(cond) ? whenTrue : whenFalse),
     and: (...a) => a.find((v) => !truthy(v)) ?? a.at(-1),
     or: (...a) => a.find((v) => truthy(v)) ?? a.at(-1),
     hasKey: (m, k) => Boolean(m && typeof m === 'object' && Object.hasOwn(m, String(k))),

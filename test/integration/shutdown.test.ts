@@ -8,6 +8,7 @@ import { expectMoneyInvariants } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/spawn.js';
 import { waitFor } from '../helpers/wait.js';
+import { DRAIN_HEADER } from '../../src/http/lifecycle.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -71,6 +72,17 @@ describe('graceful shutdown on SIGTERM', () => {
     });
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: { code: 'shutting_down' } });
+    // Our load balancers ask for the refusal as a closed connection, which they retry elsewhere
+    // (they never replay a 503: docs/ARCHITECTURE.md, "Load balancing and the drain").
+    const closed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', [DRAIN_HEADER]: 'close' },
+      body: JSON.stringify({ model: CHAT_MODELS.openai, messages: [{ role: 'user', content: 'too late' }] }),
+    }).then(
+      (res) => `answered ${res.status}`,
+      (err: Error) => `failed: ${err.message}`,
+    );
+    expect(closed).toBe('failed: fetch failed');
 
     const text = await stream.rest;
     expect(text).toContain('w15');

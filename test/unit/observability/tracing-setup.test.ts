@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError, loadEnv } from '../../../src/config/env.js';
 import { NOOP_SPAN, NOOP_TRACER } from '../../../src/observability/tracing.js';
-import { createTracer, tracingConfig } from '../../../src/observability/tracing-setup.js';
+import { createTracer, tracingConfig, tracingNotice } from '../../../src/observability/tracing-setup.js';
 
 const config = (vars: Record<string, string>) => tracingConfig(loadEnv(vars), 'node-1', '1.2.3');
 
@@ -44,7 +44,7 @@ describe('tracing configuration (OTEL_* variables)', () => {
   });
 
   it('refuses what it cannot do with a clear error, never echoing an endpoint', () => {
-    expect(() => loadEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/^Invalid environment variable OTEL_EXPORTER_OTLP_PROTOCOL: must be equal to one of the allowed values \(got "grpc"\)$/);
+    expect(() => loadEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' })).toThrow(/^Invalid environment variable OTEL_EXPORTER_OTLP_PROTOCOL: must be equal to one of the allowed values \(got "http\/xml"\)$/);
     expect(() => loadEnv({ OTEL_TRACES_SAMPLER: 'sometimes' })).toThrow(EnvError);
     expect(() => loadEnv({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/OTEL_TRACES_SAMPLER_ARG/);
     let message = '';
@@ -55,5 +55,21 @@ describe('tracing configuration (OTEL_* variables)', () => {
     }
     expect(message).toMatch(/^Invalid environment variable OTEL_EXPORTER_OTLP_ENDPOINT/);
     expect(message).not.toContain('token-abc');
+  });
+
+  it('starts with OTEL_EXPORTER_OTLP_PROTOCOL=grpc (often set for every service) and exports over http/protobuf, saying so once', () => {
+    const vars = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' };
+    expect(config(vars)).toMatchObject({ url: 'http://collector:4318/v1/traces', protocol: 'http/protobuf' });
+    expect(tracingNotice(loadEnv(vars))).toMatch(/^OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: spans are exported over http\/protobuf instead/);
+    expect(tracingNotice(loadEnv(vars))).not.toContain('4317');
+    // The usual gRPC port will not answer OTLP/HTTP: the notice says what to change.
+    const grpcPort = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4317', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
+    expect(config(grpcPort)?.protocol).toBe('http/protobuf');
+    expect(tracingNotice(loadEnv(grpcPort))).toMatch(/^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc is not supported.*port 4317 is OTLP\/gRPC's: point the endpoint at the collector's OTLP\/HTTP port \(4318\)/);
+    // The signal's own protocol wins: no notice. Nor with tracing off.
+    expect(tracingNotice(loadEnv({ ...vars, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }))).toBeUndefined();
+    expect(config({ ...vars, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' })?.protocol).toBe('http/json');
+    expect(tracingNotice(loadEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }))).toBeUndefined();
+    expect(tracingNotice(loadEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }))).toBeUndefined();
   });
 });

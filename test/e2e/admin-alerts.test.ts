@@ -26,7 +26,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tollgate`;
-  await createUserWithKey(h.gw, { email: 'lin@alerts.example', credits: '40' });
+  const lin = await createUserWithKey(h.gw, { email: 'lin@alerts.example', credits: '40' });
+  // A budget alert watches a cap: Lin's user has a daily one.
+  await h.gw.admin('PATCH', `/users/${lin.user.id}/limits`, { caps: { day: '10' } });
   browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {

@@ -185,6 +185,15 @@ describe('alerts across three instances', () => {
     expect(await fail({ webhookId: hook.id, kind: 'low_balance', accountId: hook.id })).toMatch(/400.*"param":"below"/);
     expect(await fail({ webhookId: hook.id, kind: 'low_balance', accountId: '00000000-0000-0000-0000-000000000000', below: ['1'] })).toMatch(/400.*"param":"accountId"/);
     expect(await fail({ webhookId: hook.id, kind: 'budget', userId: hook.id, period: 'week', percents: [50] })).toMatch(/400.*"param":"period"/);
+    // A budget alert watches a cap: on a key or user with no cap for that period it could never fire.
+    const user = await admin('POST', '/users', { email: 'uncapped@example.test', initialCredits: '1' });
+    const key = await admin('POST', `/users/${user.id}/keys`, { name: 'k' });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'day', percents: [50] })).toMatch(/400(?=.*"param":"keyId")(?=.*no spend cap)/);
+    expect(await fail({ webhookId: hook.id, kind: 'budget', userId: user.id, period: 'month', percents: [50] })).toMatch(/400(?=.*"param":"userId")(?=.*no spend cap)/);
+    await admin('PATCH', `/keys/${key.id}/limits`, { caps: { month: '1' } });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'day', percents: [50] })).toMatch(/400(?=.*"param":"period")(?=.*monthly)/);
+    expect(await admin('POST', '/alerts', { webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'month', percents: [50] })).toMatchObject({ keyId: key.id, period: 'month' });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: '00000000-0000-0000-0000-000000000000', period: 'day', percents: [50] })).toMatch(/400.*"param":"keyId"/);
     expect(await admin('POST', '/webhooks', { url: 'ftp://example.test/x' }).catch((e: Error) => e.message)).toMatch(/400.*"param":"url"/);
   });
 });

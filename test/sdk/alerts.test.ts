@@ -47,6 +47,7 @@ describe('webhooks and alerts through the admin SDK', () => {
     expect(await verifyWebhook(rotated.secret, next.raw, next.headers)).toBe(true);
 
     const u = await sdkUser(gw, '5');
+    await admin.keys.setLimits(u.keyId, { caps: { month: '4' } });
     const alert = await admin.alerts.create({ webhookId: hook.id, kind: 'budget', keyId: u.keyId, period: 'month', percents: [75] });
     expect(alert).toMatchObject({ kind: 'budget', keyId: u.keyId, userId: null, accountId: null, period: 'month', thresholds: ['75'], subject: expect.stringContaining(u.user.email) });
     const low = await admin.alerts.create({ webhookId: hook.id, kind: 'low_balance', accountId: u.accountId, below: ['2.5'] });

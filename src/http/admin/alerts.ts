@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { alertBodyProblem, createAlert, deleteAlert, listAlerts } from '../../alerts/alert-store.js';
+import { alertBodyProblem, budgetAlertProblem, createAlert, deleteAlert, listAlerts } from '../../alerts/alert-store.js';
 import { createWebhook, deleteWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../alerts/webhook-store.js';
 import type { Gateway } from '../../gateway.js';
 import { AlertCreate, WebhookCreate, WebhookUpdate, type Webhook } from '../../sdk/admin-api/index.js';
@@ -106,7 +106,7 @@ export function alertRoutes(gw: Gateway): Router {
 
   r.post('/alerts', async (req, res) => {
     const body = parse.alert(req.body);
-    const problem = alertBodyProblem(body);
+    const problem = alertBodyProblem(body) ?? (await budgetAlertProblem(gw.db, body));
     if (problem) throw new InvalidRequestError(problem.message, { param: problem.param, code: 'invalid_field' });
     const alert = await auditedWrite(gw, res, async (tx, audit) => {
       const made = await createAlert(tx, body);

@@ -3,11 +3,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { LAPTOP, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
+import { LAPTOP, launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 
 /** The panel's alerts page: a webhook (secret shown once), "Send test" with its delivery log, and an alert. */
+// Run inside the page (the gateway's typecheck has no DOM library).
+declare const getComputedStyle: any;
+
 const h = useGatewayHarness();
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let server: Server;
@@ -70,6 +73,9 @@ describe('alerts page', () => {
       await page.getByRole('cell', { name: "50, 90 % of the user's daily cap" }).first().waitFor();
       await screenshot(page, 'alerts');
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+      // Every webhook's and alert's buttons on screen, not in a box scrolling sideways.
+      expect(await offScreenControls(page)).toEqual([]);
+      if (size === PHONE) expect(await row.evaluateAll((trs) => trs.map((tr) => getComputedStyle(tr).display))).not.toContain('table-row');
       expect(errors).toEqual([]);
       await page.close();
     });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { launchBrowser, PHONE, screenshot, sidewaysOverflow } from '../helpers/browser.js';
+import { launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow } from '../helpers/browser.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
 
@@ -39,6 +39,7 @@ async function shoot(name: string) {
   await screenshot(page, name);
   await page.setViewportSize(PHONE);
   expect(await sidewaysOverflow(page)).toBe(0);
+  expect(await offScreenControls(page), `${name}: controls off screen on a phone`).toEqual([]);
   await screenshot(page, name);
   await page.setViewportSize(DESKTOP);
 }

@@ -58,18 +58,18 @@ function Deliveries({ hook }: { hook: Webhook }) {
       {list?.length === 0 && <EmptyState icon="alert" title="Nothing sent yet">Use "Send test" to check the target.</EmptyState>}
       {list && list.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards">
             <thead>
               <tr><th>Time</th><th>Event</th><th>State</th><th className="num">Attempts</th><th>Last answer</th></tr>
             </thead>
             <tbody>
               {list.map((d) => (
                 <tr key={d.id}>
-                  <td>{when(d.createdAt)}</td>
-                  <td><Mono>{d.eventType}</Mono></td>
-                  <td><Badge tone={STATE_TONE[d.state]} dot>{d.state}</Badge>{d.state === 'pending' && d.nextAttemptAt && <span className="muted"> · retry {relative(d.nextAttemptAt)}</span>}</td>
-                  <td className="num">{d.attempts}</td>
-                  <td>{d.lastStatus ?? <span className="muted">—</span>}{d.lastError && <span className="muted"> · {d.lastError}</span>}</td>
+                  <td className="card-title-cell">{when(d.createdAt)}</td>
+                  <td data-label="Event"><Mono>{d.eventType}</Mono></td>
+                  <td data-label="State"><Badge tone={STATE_TONE[d.state]} dot>{d.state}</Badge>{d.state === 'pending' && d.nextAttemptAt && <span className="muted"> · retry {relative(d.nextAttemptAt)}</span>}</td>
+                  <td data-label="Attempts" className="num">{d.attempts}</td>
+                  <td data-label="Last answer" className="note-cell">{d.lastStatus ?? <span className="muted">—</span>}{d.lastError && <span className="muted"> · {d.lastError}</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -98,16 +98,16 @@ function Webhooks({ hooks, reload, selected, onSelect }: { hooks: Webhook[]; rel
       {hooks.length === 0 && <EmptyState icon="alert" title="No webhooks yet">Add one to receive alerts.</EmptyState>}
       {hooks.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards">
             <thead>
               <tr><th>Webhook</th><th>Secret</th><th>On</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {hooks.map((w) => (
                 <tr key={w.id} className={w.id === selected ? 'row-selected' : undefined}>
-                  <td><strong>{w.name || '—'}</strong><div className="muted ellipsis"><Mono>{w.url}</Mono></div></td>
-                  <td><Mono>••••{w.secretLast4}</Mono></td>
-                  <td><Switch checked={w.enabled} label={`Enabled: ${w.name || w.url}`} onChange={(enabled) => act(() => api('PATCH', `/webhooks/${w.id}`, { enabled }), enabled ? 'Webhook enabled' : 'Webhook paused')} /></td>
+                  <td className="card-title-cell"><div><strong>{w.name || '—'}</strong><div className="muted ellipsis"><Mono>{w.url}</Mono></div></div></td>
+                  <td data-label="Secret"><Mono>••••{w.secretLast4}</Mono></td>
+                  <td data-label="On"><Switch checked={w.enabled} label={`Enabled: ${w.name || w.url}`} onChange={(enabled) => act(() => api('PATCH', `/webhooks/${w.id}`, { enabled }), enabled ? 'Webhook enabled' : 'Webhook paused')} /></td>
                   <td className="actions-col">
                     <Button size="sm" variant="ghost" onClick={() => act(async () => {
                       const d = await api<WebhookDelivery>('POST', `/webhooks/${w.id}/test`);
@@ -237,17 +237,17 @@ export function AlertsPage() {
             {alerts.data.data.length === 0 && <EmptyState icon="alert" title="No alerts yet">{hookList.length ? 'Add one to be told before money runs out.' : 'Add a webhook first.'}</EmptyState>}
             {alerts.data.data.length > 0 && (
               <div className="table-wrap">
-                <table className="table">
+                <table className="table table-cards">
                   <thead>
                     <tr><th>Alert</th><th>Watching</th><th>Sent to</th><th>Created</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
                   </thead>
                   <tbody>
                     {alerts.data.data.map((a) => (
                       <tr key={a.id}>
-                        <td>{describeAlert(a)}</td>
-                        <td>{a.subject} <span className="muted">{a.kind === 'low_balance' ? 'account' : a.keyId ? 'key' : 'user'}</span></td>
-                        <td>{hookName(a.webhookId)}</td>
-                        <td>{relative(a.createdAt)}</td>
+                        <td className="card-title-cell">{describeAlert(a)}</td>
+                        <td data-label="Watching"><span>{a.subject} <span className="muted">{a.kind === 'low_balance' ? 'account' : a.keyId ? 'key' : 'user'}</span></span></td>
+                        <td data-label="Sent to">{hookName(a.webhookId)}</td>
+                        <td data-label="Created">{relative(a.createdAt)}</td>
                         <td className="actions-col"><Button size="sm" variant="ghost" className="danger-text" onClick={() => setDeleting(a)} aria-label={`Delete alert: ${describeAlert(a)}`}><Icon name="trash" /></Button></td>
                       </tr>
                     ))}

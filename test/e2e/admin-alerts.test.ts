@@ -11,7 +11,8 @@ import { useGatewayHarness } from '../helpers/harness.js';
 // Run inside the page (the gateway's typecheck has no DOM library).
 declare const getComputedStyle: any;
 
-const h = useGatewayHarness();
+// The receiver listens on 127.0.0.1: an internal address, allowed here.
+const h = useGatewayHarness({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let server: Server;
 let url = '';

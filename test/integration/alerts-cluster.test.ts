@@ -76,7 +76,7 @@ const admin = <T = any>(method: string, path: string, body?: unknown) => cluster
 
 beforeAll(async () => {
   await receiver.start();
-  cluster = await startCluster(3, { env: { ALERT_CHECK_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
+  cluster = await startCluster(3, { env: { WEBHOOK_ALLOW_PRIVATE: 'true', ALERT_CHECK_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
   await seedMockCatalogue({ admin } as unknown as TestGateway, cluster.mock);
 }, 240_000);
 

@@ -7,7 +7,8 @@ import { useGatewayHarness } from '../helpers/harness.js';
 import { sdkUser } from './support.js';
 
 let gw: TestGateway;
-useGatewayHarness({}, (h) => ({ gw } = h));
+// The receiver listens on 127.0.0.1: an internal address, allowed here.
+useGatewayHarness({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }, (h) => ({ gw } = h));
 
 let server: Server;
 let url = '';

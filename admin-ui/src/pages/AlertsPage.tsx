@@ -192,7 +192,7 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
                 <SelectField key="key" name="subject" label="API key" options={(keys.data?.data ?? []).map((k) => ({ value: k.id, label: `${k.prefix}… ${k.name} (${k.userEmail ?? ''})` }))} />
               )}
               <SelectField name="period" label="Cap" options={[{ value: 'day', label: 'Per day (UTC)' }, { value: 'month', label: 'Per month (UTC)' }, { value: 'lifetime', label: 'Lifetime' }]} />
-              <TextField name="percents" label="Thresholds" suffix="% of the cap" defaultValue="50, 80, 100" hint="Fires when what is spent reaches each percentage." />
+              <TextField name="percents" label="Thresholds" suffix="% of the cap" defaultValue="50, 80, 100" hint="Fires when what is spent reaches each percentage; 100 also fires when the cap refuses a request." />
             </>
           )}
           {kind === 'low_balance' && (

@@ -70,6 +70,11 @@ describe('alerts page', () => {
       dialog = page.getByRole('dialog');
       await dialog.getByLabel('User').selectOption({ label: 'lin@alerts.example' });
       await dialog.getByLabel('Thresholds').fill('50, 90');
+      // Lin's user has a daily cap only: a monthly alert could never fire, and says so next to the field.
+      await dialog.getByLabel('Cap', { exact: true }).selectOption('month');
+      await dialog.getByRole('button', { name: 'Add alert' }).click();
+      await expect.poll(() => dialog.locator('[data-field="period"] .field-error').textContent()).toMatch(/no monthly cap/);
+      await dialog.getByLabel('Cap', { exact: true }).selectOption('day');
       await dialog.getByRole('button', { name: 'Add alert' }).click();
       await page.getByRole('cell', { name: "50, 90 % of the user's daily cap" }).first().waitFor();
       await screenshot(page, 'alerts');

@@ -167,6 +167,8 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
   const users = useResource<List<User>>(kind === 'budget' && scope === 'user' ? '/users' : null);
   const keys = useResource<List<ApiKey>>(kind === 'budget' && scope === 'key' ? '/keys?status=active' : null);
   const list = (s: string | undefined) => (s ?? '').split(/[,\s]+/).filter(Boolean);
+  // Named as the API names them, so a refusal (no cap for that period) shows next to its field.
+  const subjectField = scope === 'key' ? 'keyId' : 'userId';
   return (
     <Dialog open onClose={onClose} title="Add an alert" description="Each threshold fires once per period, whatever the number of gateway instances.">
       <Form
@@ -175,7 +177,7 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
           const body =
             kind === 'low_balance'
               ? { webhookId, kind, accountId: str(data, 'accountId'), below: list(str(data, 'below')) }
-              : { webhookId, kind, [scope === 'key' ? 'keyId' : 'userId']: str(data, 'subject'), period: str(data, 'period'), percents: list(str(data, 'percents')).map(Number) };
+              : { webhookId, kind, [subjectField]: str(data, subjectField), period: str(data, 'period'), percents: list(str(data, 'percents')).map(Number) };
           await api('POST', '/alerts', body);
           toast('Alert added');
           onCreated();
@@ -187,9 +189,9 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
             <>
               <Segmented label="Whose cap" value={scope} onChange={setScope} options={[{ value: 'user', label: 'A user' }, { value: 'key', label: 'An API key' }]} />
               {scope === 'user' ? (
-                <SelectField key="user" name="subject" label="User" options={(users.data?.data ?? []).map((u) => ({ value: u.id, label: u.email }))} />
+                <SelectField key="user" name="userId" label="User" options={(users.data?.data ?? []).map((u) => ({ value: u.id, label: u.email }))} />
               ) : (
-                <SelectField key="key" name="subject" label="API key" options={(keys.data?.data ?? []).map((k) => ({ value: k.id, label: `${k.prefix}… ${k.name} (${k.userEmail ?? ''})` }))} />
+                <SelectField key="key" name="keyId" label="API key" options={(keys.data?.data ?? []).map((k) => ({ value: k.id, label: `${k.prefix}… ${k.name} (${k.userEmail ?? ''})` }))} />
               )}
               <SelectField name="period" label="Cap" options={[{ value: 'day', label: 'Per day (UTC)' }, { value: 'month', label: 'Per month (UTC)' }, { value: 'lifetime', label: 'Lifetime' }]} />
               <TextField name="percents" label="Thresholds" suffix="% of the cap" defaultValue="50, 80, 100" hint="Fires when what is spent reaches each percentage; 100 also fires when the cap refuses a request." />

@@ -1,6 +1,6 @@
-import { lookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { lookup, type LookupAddress } from 'node:dns';
 import { lookup as lookupAsync } from 'node:dns/promises';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent } from 'undici';
 
@@ -33,7 +33,12 @@ const refusal = (host: string) => `${host} is an internal address (loopback, pri
  * the address it connects to).
  */
 export async function webhookTargetProblem(url: string, timeoutMs = 2_000): Promise<string | null> {
-  const host = hostOf(new URL(url));
+  let host: string;
+  try {
+    host = hostOf(new URL(url));
+  } catch {
+    return 'This is not a URL a webhook can be sent to.';
+  }
   if (isIP(host)) return isPublicAddress(host) ? null : refusal(host);
   if (host === 'localhost' || host.endsWith('.localhost')) return refusal(host);
   let addresses: LookupAddress[];
@@ -51,7 +56,12 @@ export async function webhookTargetProblem(url: string, timeoutMs = 2_000): Prom
 
 /** The refusal of a target whose host is an internal address literal (a name is checked as it connects). */
 export function literalTargetProblem(url: string): string | null {
-  const host = hostOf(new URL(url));
+  let host: string;
+  try {
+    host = hostOf(new URL(url));
+  } catch {
+    return null; // fetch refuses it with its own error
+  }
   return isIP(host) && !isPublicAddress(host) ? refusal(host) : null;
 }
 
@@ -60,14 +70,14 @@ export function literalTargetProblem(url: string): string | null {
  * made to an address this check saw, so a name that resolves differently between the check and
  * the connection (DNS rebinding) cannot reach an internal one.
  */
-function publicOnlyLookup(hostname: string, options: LookupAllOptions | object, callback: (...args: any[]) => void): void {
+const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
   lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err);
-    if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address))) return callback(new InternalTargetError(refusal(hostname)));
-    if ((options as { all?: boolean }).all) return callback(null, addresses);
+    if (err) return callback(err, '');
+    if (addresses.length === 0 || addresses.some((a) => !isPublicAddress(a.address))) return callback(new InternalTargetError(refusal(hostname)), '');
+    if (options.all) return callback(null, addresses);
     callback(null, addresses[0]!.address, addresses[0]!.family);
   });
-}
+};
 
 /** The HTTP agent webhook deliveries use: names resolve to public addresses only, unless private ones are allowed. */
 export function webhookAgent(allowPrivate: boolean): Agent {

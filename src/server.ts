@@ -165,6 +165,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     }),
     lifecycle: { shuttingDown: false, inflight: 0, unsettled: 0 },
     probes: {

@@ -37,6 +37,22 @@ export function alertBodyProblem(b: AlertCreate): { param: string; message: stri
   return null;
 }
 
+const PERIOD_WORD = { day: 'daily', month: 'monthly', lifetime: 'lifetime' } as const;
+
+/**
+ * A budget alert watches one cap (fire_alerts joins it by owner and period): one on a key or user
+ * with no cap for that period would never fire, so it is refused, naming what is missing.
+ */
+export async function budgetAlertProblem(db: Queryable, b: AlertCreate): Promise<{ param: string; message: string } | null> {
+  if (b.kind !== 'budget' || !b.period) return null;
+  const [param, column, id, who] = b.keyId ? (['keyId', 'api_key_id', b.keyId, 'This key'] as const) : (['userId', 'user_id', b.userId!, 'This user'] as const);
+  const { rows } = await db.query<{ period: keyof typeof PERIOD_WORD }>(`SELECT period FROM budgets WHERE ${column} = $1 ORDER BY period`, [id]);
+  if (rows.length === 0) return { param, message: `${who} has no spend cap, so a budget alert on it would never fire. Set a cap in its limits first.` };
+  if (rows.some((r) => r.period === b.period)) return null;
+  const has = rows.map((r) => PERIOD_WORD[r.period]).join(' and ');
+  return { param: 'period', message: `${who} has no ${PERIOD_WORD[b.period]} cap (it has a ${has} one), so this alert would never fire.` };
+}
+
 export async function createAlert(db: Queryable, b: AlertCreate): Promise<Alert> {
   const thresholds = b.kind === 'low_balance' ? b.below!.map((c) => creditsToMicros(c).toString()) : b.percents!.map(String);
   const { rows } = await db.query<{ id: string }>(

@@ -1,14 +1,18 @@
+import { fetch } from 'undici';
 import type { Logger } from '../observability/logger.js';
 import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_EVENT_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../sdk/admin-api/index.js';
 import type { Queryable } from '../store/db.js';
 import type { SecretBox } from '../store/secrets.js';
 import { signWebhook, webhookSecretContext } from './signature.js';
+import { InternalTargetError, literalTargetProblem, webhookAgent } from './webhook-target.js';
 
 export interface AlertDispatcherOptions {
   intervalMs: number;
   retryBaseMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE: deliver to loopback, private and link-local addresses too. */
+  allowPrivate: boolean;
 }
 
 interface ClaimedDelivery {
@@ -38,13 +42,16 @@ export class AlertDispatcher {
   private running: Promise<void> | undefined;
   private lastPrune = 0;
   private stopped = false;
+  private readonly agent;
 
   constructor(
     private readonly db: Queryable,
     private readonly secrets: SecretBox,
     private readonly log: Logger,
     private readonly opts: AlertDispatcherOptions,
-  ) {}
+  ) {
+    this.agent = webhookAgent(opts.allowPrivate);
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -58,6 +65,7 @@ export class AlertDispatcher {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await Promise.race([this.running, new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await this.agent.close().catch(() => undefined);
   }
 
   /** One round: fire what crossed, send what is due. */
@@ -122,6 +130,9 @@ export class AlertDispatcher {
     } catch {
       return { ok: false, status: null, error: 'the signing secret cannot be opened with ENCRYPTION_KEY' };
     }
+    // An address literal is checked here; a name, by the agent as it connects (webhook-target.ts).
+    const internal = this.opts.allowPrivate ? null : literalTargetProblem(d.o_url);
+    if (internal) return { ok: false, status: null, error: internal };
     const body = JSON.stringify({ id: d.o_id, ...d.o_payload });
     const timestamp = Math.floor(Date.now() / 1000);
     try {
@@ -137,12 +148,14 @@ export class AlertDispatcher {
         },
         body,
         redirect: 'manual',
+        dispatcher: this.agent,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
       await res.arrayBuffer().catch(() => undefined);
       return res.ok ? { ok: true, status: res.status, error: null } : { ok: false, status: res.status, error: `answered ${res.status}` };
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
+      if (e.cause instanceof InternalTargetError) return { ok: false, status: null, error: e.cause.message };
       return { ok: false, status: null, error: e.name === 'TimeoutError' ? `no answer within ${this.opts.timeoutMs} ms` : (e.cause?.code ?? e.message).slice(0, 200) };
     }
   }

@@ -65,6 +65,7 @@ export interface Env extends TracingEnv {
   WEBHOOK_RETRY_BASE_MS: number;
   WEBHOOK_MAX_ATTEMPTS: number;
   WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_ALLOW_PRIVATE: boolean;
   IDEMPOTENCY_RETENTION_SECONDS: number;
   CREDIT_BATCHES_IN_FLIGHT: number;
 }

@@ -28,8 +28,8 @@ export interface RequestLogFilter {
   userId: string | null;
   accountId: string | null;
   keyId: string | null;
-  /** ok: below 400; error: 400 and up, or abandoned (0); a number: that status. */
-  status: 'all' | 'ok' | 'error' | number;
+  /** ok: below 400; error: 400 and up, or abandoned (0); "5xx": that class; a number: that status. */
+  status: 'all' | 'ok' | 'error' | `${1 | 2 | 3 | 4 | 5}xx` | number;
   /** Requests carrying every one of these tags. */
   tags: Record<string, string> | null;
   /** A request id, or the start of one. */
@@ -59,7 +59,7 @@ const PAGE_SQL = `SELECT ${REQUEST_COLUMNS}, to_char(r.started_at AT TIME ZONE '
        AND ($3::text IS NULL OR r.model_alias = $3 OR r.served_model = $3) AND ($4::text IS NULL OR r.provider_id = $4)
        AND ($5::uuid IS NULL OR r.user_id = $5) AND ($6::uuid IS NULL OR r.account_id = $6) AND ($7::uuid IS NULL OR r.api_key_id = $7)
        AND ($8 = 'all' OR ($8 = 'ok' AND r.status > 0 AND r.status < 400) OR ($8 = 'error' AND (r.status >= 400 OR r.status = 0))
-            OR r.status::text = $8)
+            OR r.status::text = $8 OR (r.status >= 100 AND left(r.status::text, 1) || 'xx' = $8))
        AND ($9::jsonb IS NULL OR r.tags @> $9::jsonb) AND ($10::text IS NULL OR starts_with(r.id, $10))
        AND ($11::timestamptz IS NULL OR (r.started_at, r.id) < ($11::timestamptz, $12::text))
      ORDER BY r.started_at DESC, r.id DESC LIMIT $13`;

@@ -3,12 +3,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { LAPTOP, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
+import { LAPTOP, launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 
 /** The panel's alerts page: a webhook (secret shown once), "Send test" with its delivery log, and an alert. */
-const h = useGatewayHarness();
+// Run inside the page (the gateway's typecheck has no DOM library).
+declare const getComputedStyle: any;
+
+// The receiver listens on 127.0.0.1: an internal address, allowed here.
+const h = useGatewayHarness({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let server: Server;
 let url = '';
@@ -26,7 +30,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tollgate`;
-  await createUserWithKey(h.gw, { email: 'lin@alerts.example', credits: '40' });
+  const lin = await createUserWithKey(h.gw, { email: 'lin@alerts.example', credits: '40' });
+  // A budget alert watches a cap: Lin's user has a daily one.
+  await h.gw.admin('PATCH', `/users/${lin.user.id}/limits`, { caps: { day: '10' } });
   browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {
@@ -64,10 +70,18 @@ describe('alerts page', () => {
       dialog = page.getByRole('dialog');
       await dialog.getByLabel('User').selectOption({ label: 'lin@alerts.example' });
       await dialog.getByLabel('Thresholds').fill('50, 90');
+      // Lin's user has a daily cap only: a monthly alert could never fire, and says so next to the field.
+      await dialog.getByLabel('Cap', { exact: true }).selectOption('month');
+      await dialog.getByRole('button', { name: 'Add alert' }).click();
+      await expect.poll(() => dialog.locator('[data-field="period"] .field-error').textContent()).toMatch(/no monthly cap/);
+      await dialog.getByLabel('Cap', { exact: true }).selectOption('day');
       await dialog.getByRole('button', { name: 'Add alert' }).click();
       await page.getByRole('cell', { name: "50, 90 % of the user's daily cap" }).first().waitFor();
       await screenshot(page, 'alerts');
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+      // Every webhook's and alert's buttons on screen, not in a box scrolling sideways.
+      expect(await offScreenControls(page)).toEqual([]);
+      if (size === PHONE) expect(await row.evaluateAll((trs) => trs.map((tr) => getComputedStyle(tr).display))).not.toContain('table-row');
       expect(errors).toEqual([]);
       await page.close();
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { LAPTOP, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
+import { LAPTOP, launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 
@@ -35,6 +35,7 @@ describe('spend caps in the panel', () => {
       expect(await card.locator('.cap-figures').allTextContents()).toEqual(['0.000042 of 0.001', '0.000042 of 20.00']);
       await screenshot(page, 'user-caps');
       expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+      expect(await offScreenControls(page)).toEqual([]);
 
       // A key's limits: a daily cap, and only one model.
       await page.getByRole('button', { name: /^Limits of key/ }).click();

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BreakerState } from '../../src/upstream/breakers.js';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { focusedBoxShadow, focusedName, LAPTOP, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
+import { focusedBoxShadow, focusedName, LAPTOP, launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
@@ -87,6 +87,7 @@ describe('every admin page, at laptop and phone width', () => {
         expect(await page.locator('.banner-danger').count(), name).toBe(0);
         const overflow = await sidewaysOverflow(page);
         expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+        expect(await offScreenControls(page), `${name}: controls off screen`).toEqual([]);
       }
       if (size === PHONE) {
         const fresh = await browser.context.newPage();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { DESKTOP, focusedBoxShadow, launchBrowser, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
+import { DESKTOP, focusedBoxShadow, launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow, signedInPage } from '../helpers/browser.js';
 import { CHAT_MODELS, createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
@@ -156,6 +156,7 @@ describe('layout and looks', () => {
           await page.waitForTimeout(100);
           await screenshot(page, `${name}-${scheme}`);
           expect(await sidewaysOverflow(page), `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+          expect(await offScreenControls(page), `${name}: controls off screen`).toEqual([]);
         }
         const signIn = await browser.context.newPage();
         await signIn.setViewportSize(size);

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdminUiBuilt } from '../helpers/admin-ui-build.js';
-import { launchBrowser, PHONE, screenshot, sidewaysOverflow } from '../helpers/browser.js';
+import { launchBrowser, offScreenControls, PHONE, screenshot, sidewaysOverflow } from '../helpers/browser.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { injectFault } from '../helpers/mock-control.js';
 
@@ -38,6 +39,7 @@ async function shoot(name: string) {
   await screenshot(page, name);
   await page.setViewportSize(PHONE);
   expect(await sidewaysOverflow(page)).toBe(0);
+  expect(await offScreenControls(page), `${name}: controls off screen on a phone`).toEqual([]);
   await screenshot(page, name);
   await page.setViewportSize(DESKTOP);
 }
@@ -165,6 +167,21 @@ describe('admin team in a browser', () => {
     await page.getByLabel('What changed').selectOption('');
     await page.getByLabel('Filter by who (email, or token)').fill('nobody-at-all');
     await page.getByText('No change matches these filters.').waitFor();
+  });
+
+  it('downloads the request log as CSV when signed in with email and password (the session cookie, no token)', async () => {
+    await h.client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a request to export' }] });
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await heading('Requests');
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.evaluate<number>('sessionStorage.length + localStorage.length')).toBe(0);
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(csv.suggestedFilename()).toMatch(/^requests-.*\.csv$/);
+    const lines = readFileSync((await csv.path())!, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id,started_at,user_email/);
+    expect(lines.length - 1).toBe(await page.locator('tbody tr').count());
+    // Still signed in: the export did not end the session.
+    expect(await page.locator('.whoami').textContent()).toContain('Olive Owner');
   });
 
   it('streams an answer in the playground with a pasted key, and shows its cost and attempts', async () => {

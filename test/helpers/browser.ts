@@ -61,3 +61,27 @@ export async function signedInPage(context: BrowserContext, baseUrl: string, tok
 export const focusedName = (page: Page) => page.evaluate<string | null>("document.activeElement && document.activeElement.getAttribute('name')");
 export const sidewaysOverflow = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
 export const focusedBoxShadow = (page: Page) => page.evaluate<string>('getComputedStyle(document.activeElement).boxShadow');
+
+/**
+ * The controls (buttons, links, fields, switches) a person cannot see without scrolling sideways:
+ * past the viewport's edge, or past the edge of a box that clips or scrolls them (a wide table in
+ * its scrolling wrapper leaves the page itself without sideways overflow). Each is named by its
+ * accessible label or text. Visually hidden (1px) and undisplayed elements do not count.
+ */
+export const offScreenControls = (page: Page) =>
+  page.evaluate<string[]>(`(() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    for (const el of document.querySelectorAll('button, a[href], input, select, textarea, [role="switch"]')) {
+      const r = el.getBoundingClientRect();
+      if (r.width <= 1 || r.height <= 1 || getComputedStyle(el).visibility === 'hidden') continue;
+      let off = r.right > width + 0.5 || r.left < -0.5;
+      for (let p = el.parentElement; p && !off; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX === 'visible') continue;
+        const b = p.getBoundingClientRect();
+        off = r.right > b.right + 0.5 || r.left < b.left - 0.5;
+      }
+      if (off) out.push((el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || el.tagName).trim().slice(0, 60));
+    }
+    return out;
+  })()`);

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { writeCsv, type CsvColumn } from '../../src/http/admin/csv.js';
+import { signIn } from '../helpers/admin-session.js';
 import { createUserWithKey } from '../helpers/catalogue.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 import { waitFor } from '../helpers/wait.js';
@@ -53,6 +54,16 @@ describe('CSV exports', () => {
 
     const filtered = await download(`/requests.csv?userId=${user.id}&status=429`);
     expect(filtered.text.trimEnd().split('\n')).toHaveLength(ROWS / 100 + 1);
+  });
+
+  it('exports to an account signed in with the session cookie (a GET needs no X-Requested-With); an empty bearer is refused', async () => {
+    await h.gw.admin('POST', '/team', { email: 'csv@example.test', role: 'viewer', password: 'viewer password 1234' });
+    const cookie = await signIn(h.gw.url, 'csv@example.test', 'viewer password 1234');
+    const res = await fetch(`${h.gw.url}/admin/api/requests.csv`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^id,started_at,user_email/);
+    // What the panel used to send without a token: read as a token attempt, and refused.
+    expect((await fetch(`${h.gw.url}/admin/api/requests.csv`, { headers: { cookie, authorization: 'Bearer ' } })).status).toBe(401);
   });
 
   it('answers a bad filter with a 400 before any CSV is sent', async () => {

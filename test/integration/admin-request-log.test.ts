@@ -137,6 +137,10 @@ describe('the request log', () => {
     expect((await mine('&provider=openai')).map((r) => r.model)).toEqual([CHAT_MODELS.openai]);
     expect((await mine('&status=error')).map((r) => r.status)).toEqual([404]);
     expect((await mine('&status=404')).map((r) => r.errorCode)).toEqual(['model_not_found']);
+    // A class of statuses: any client error, any server error (500–599, 529 overloaded among them).
+    expect((await mine('&status=4xx')).map((r) => r.status)).toEqual([404]);
+    expect(await mine('&status=5xx')).toEqual([]);
+    expect(await mine('&status=2xx')).toHaveLength(2);
     expect((await mine('&tag=team:search')).map((r) => r.model)).toEqual([CHAT_MODELS.openai]);
     expect(await mine(`&from=${encodeURIComponent(t0)}`)).toHaveLength(3);
     expect(await mine(`&to=${encodeURIComponent(t0)}`)).toHaveLength(0);

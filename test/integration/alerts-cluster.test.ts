@@ -76,7 +76,7 @@ const admin = <T = any>(method: string, path: string, body?: unknown) => cluster
 
 beforeAll(async () => {
   await receiver.start();
-  cluster = await startCluster(3, { env: { ALERT_CHECK_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
+  cluster = await startCluster(3, { env: { WEBHOOK_ALLOW_PRIVATE: 'true', ALERT_CHECK_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
   await seedMockCatalogue({ admin } as unknown as TestGateway, cluster.mock);
 }, 240_000);
 
@@ -115,11 +115,16 @@ describe('alerts across three instances', () => {
     }
     expect(status).toBe(402);
 
-    // 50 % and 80 % of the cap, and the balance below 0.0008: three alerts, each delivered once.
-    await waitFor(() => receiver.delivered('alert.budget').length === 2 && receiver.delivered('alert.low_balance').length === 1, { what: 'three alert deliveries' });
+    // 50 % and 80 % of the cap; 100 %: spend stops just under the cap (the next request's least
+    // cost does not fit), and the refusal is what says the cap is reached; and the balance below
+    // 0.0008: four alerts, each delivered once.
+    await waitFor(() => receiver.delivered('alert.budget').length === 3 && receiver.delivered('alert.low_balance').length === 1, { what: 'four alert deliveries' });
     const budget = receiver.delivered('alert.budget').map((r) => r.body.data);
-    expect(budget.map((d) => d.threshold_percent).sort()).toEqual([50, 80]);
+    expect(budget.map((d) => d.threshold_percent).sort((a, b) => a - b)).toEqual([50, 80, 100]);
     expect(budget[0]).toMatchObject({ alert_id: budgetAlert.id, scope: 'key', api_key_id: key.id, period: 'day', limit: '0.000500' });
+    const reached = budget.find((d) => d.threshold_percent === 100)!;
+    expect(reached.cap_reached).toBe(true);
+    expect(BigInt(reached.spent_microcredits)).toBeLessThan(500n);
     expect(receiver.delivered('alert.low_balance')[0]!.body).toMatchObject({ type: 'alert.low_balance', data: { account_id: user.accountId, threshold: '0.000800' } });
     expect(receiver.receipts.every((r) => r.verified)).toBe(true);
 
@@ -130,7 +135,7 @@ describe('alerts across three instances', () => {
       expect(r.at - first.at).toBeGreaterThanOrEqual(50);
     }
     const log = await admin('GET', `/webhooks/${hook.id}/deliveries`);
-    expect(log.data).toHaveLength(3);
+    expect(log.data).toHaveLength(4);
     for (const d of log.data) expect(d).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200, lastError: null });
 
     // However many rounds the three instances run from now on, nothing fires again this period: a
@@ -139,8 +144,8 @@ describe('alerts across three instances', () => {
     const lowAt = (threshold: string) => receiver.delivered('alert.low_balance').filter((r) => r.body.data.threshold === threshold);
     await waitFor(() => lowAt('100.000000').length === 1, { what: 'the probe alert' });
     await waitFor(async () => (await cluster.db.query("SELECT 1 FROM webhook_deliveries WHERE state = 'pending'")).length === 0, { what: 'no pending delivery' });
-    expect(await cluster.db.query('SELECT count(*)::int AS n FROM alert_firings')).toEqual([{ n: 4 }]);
-    expect(receiver.delivered('alert.budget')).toHaveLength(2);
+    expect(await cluster.db.query('SELECT count(*)::int AS n FROM alert_firings')).toEqual([{ n: 5 }]);
+    expect(receiver.delivered('alert.budget')).toHaveLength(3);
     expect(lowAt('0.000800')).toHaveLength(1);
 
     // Funding the account re-arms the low-balance alert: falling below again fires again.
@@ -180,6 +185,15 @@ describe('alerts across three instances', () => {
     expect(await fail({ webhookId: hook.id, kind: 'low_balance', accountId: hook.id })).toMatch(/400.*"param":"below"/);
     expect(await fail({ webhookId: hook.id, kind: 'low_balance', accountId: '00000000-0000-0000-0000-000000000000', below: ['1'] })).toMatch(/400.*"param":"accountId"/);
     expect(await fail({ webhookId: hook.id, kind: 'budget', userId: hook.id, period: 'week', percents: [50] })).toMatch(/400.*"param":"period"/);
+    // A budget alert watches a cap: on a key or user with no cap for that period it could never fire.
+    const user = await admin('POST', '/users', { email: 'uncapped@example.test', initialCredits: '1' });
+    const key = await admin('POST', `/users/${user.id}/keys`, { name: 'k' });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'day', percents: [50] })).toMatch(/400(?=.*"param":"keyId")(?=.*no spend cap)/);
+    expect(await fail({ webhookId: hook.id, kind: 'budget', userId: user.id, period: 'month', percents: [50] })).toMatch(/400(?=.*"param":"userId")(?=.*no spend cap)/);
+    await admin('PATCH', `/keys/${key.id}/limits`, { caps: { month: '1' } });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'day', percents: [50] })).toMatch(/400(?=.*"param":"period")(?=.*monthly)/);
+    expect(await admin('POST', '/alerts', { webhookId: hook.id, kind: 'budget', keyId: key.id, period: 'month', percents: [50] })).toMatchObject({ keyId: key.id, period: 'month' });
+    expect(await fail({ webhookId: hook.id, kind: 'budget', keyId: '00000000-0000-0000-0000-000000000000', period: 'day', percents: [50] })).toMatch(/400.*"param":"keyId"/);
     expect(await admin('POST', '/webhooks', { url: 'ftp://example.test/x' }).catch((e: Error) => e.message)).toMatch(/400.*"param":"url"/);
   });
 });

@@ -55,4 +55,30 @@ describe('budgets on PGlite', () => {
     expect((await db.query<{ n: number }>('SELECT fire_alerts() AS n')).rows[0]!.n).toBe(0);
     expect((await db.query('SELECT 1 FROM webhook_deliveries')).rowCount).toBe(2);
   });
+
+  it('counts a cap as reached once it refuses a request for the rest of its period, not while reservations in flight crowd it', async () => {
+    const budgets = new BudgetService(db, createLogger('silent'), { instanceId: 'embedded', ttlMs: 60_000 });
+    const req = (id: string) => ({ requestId: id, keyId, userId, wanted: micros(60), min: micros(30) });
+    const hook = (await db.query<{ id: string }>('SELECT id FROM webhooks LIMIT 1')).rows[0]!.id;
+    const alert = async (thresholds: string) => db.query("INSERT INTO alerts (webhook_id, kind, api_key_id, period, thresholds) VALUES ($1, 'budget', $2, 'day', $3)", [hook, keyId, thresholds]);
+    const fire = async () => (await db.query<{ n: number }>('SELECT fire_alerts() AS n')).rows[0]!.n;
+    await alert('{100}');
+    // The day's cap is 100 with 35 spent: one request reserves 60; the next finds 5 beside it, refused only for now.
+    expect(await budgets.reserve(req('r5'))).toMatchObject({ ok: true, granted: 60n });
+    expect(await budgets.reserve(req('r6'))).toMatchObject({ ok: false });
+    expect(await fire()).toBe(0);
+    // Spent 95: 5 left, below the least a request costs. The refusal is for good this day: 100 % fires, once.
+    await settleBudgets(db, [{ requestId: 'r5', cost: micros(60) }]);
+    expect(await fire()).toBe(1); // the 90 % of the alert before
+    expect(await budgets.reserve(req('r7'))).toMatchObject({ ok: false });
+    expect(await fire()).toBe(1);
+    const [payload] = (await db.query<{ payload: any }>("SELECT payload FROM webhook_deliveries WHERE payload->'data'->>'threshold_percent' = '100'")).rows;
+    expect(payload!.payload.data).toMatchObject({ cap_reached: true, spent_microcredits: '95', limit_microcredits: '100' });
+    expect(await budgets.reserve(req('r8'))).toMatchObject({ ok: false });
+    expect(await fire()).toBe(0);
+    // A raised cap is not reached by the refusal under the old one.
+    await db.transaction((tx) => setCaps(tx, { keyId }, { day: '0.001' }));
+    await alert('{99}');
+    expect(await fire()).toBe(0);
+  });
 });

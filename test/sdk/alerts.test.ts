@@ -7,7 +7,8 @@ import { useGatewayHarness } from '../helpers/harness.js';
 import { sdkUser } from './support.js';
 
 let gw: TestGateway;
-useGatewayHarness({}, (h) => ({ gw } = h));
+// The receiver listens on 127.0.0.1: an internal address, allowed here.
+useGatewayHarness({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }, (h) => ({ gw } = h));
 
 let server: Server;
 let url = '';
@@ -47,6 +48,7 @@ describe('webhooks and alerts through the admin SDK', () => {
     expect(await verifyWebhook(rotated.secret, next.raw, next.headers)).toBe(true);
 
     const u = await sdkUser(gw, '5');
+    await admin.keys.setLimits(u.keyId, { caps: { month: '4' } });
     const alert = await admin.alerts.create({ webhookId: hook.id, kind: 'budget', keyId: u.keyId, period: 'month', percents: [75] });
     expect(alert).toMatchObject({ kind: 'budget', keyId: u.keyId, userId: null, accountId: null, period: 'month', thresholds: ['75'], subject: expect.stringContaining(u.user.email) });
     const low = await admin.alerts.create({ webhookId: hook.id, kind: 'low_balance', accountId: u.accountId, below: ['2.5'] });

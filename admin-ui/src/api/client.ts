@@ -130,13 +130,17 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
 export async function download(path: string, authToken = token): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(`/admin/api${path}`, { headers: { authorization: `Bearer ${authToken ?? ''}` } });
+    // Under a signed-in account the session cookie is the credential: an Authorization header
+    // (even an empty one) would be read as a token attempt and refused.
+    res = await fetch(`/admin/api${path}`, {
+      headers: { 'x-requested-with': 'tollgate-admin', ...(authToken ? { authorization: `Bearer ${authToken}` } : {}) },
+    });
   } catch {
     throw new ApiError(0, 'Could not reach the gateway. Check your connection and try again.', null, 'network');
   }
   if (!res.ok) {
     const e = ((await res.json().catch(() => undefined)) as { error?: { message?: string; param?: string | null; code?: string | null } } | undefined)?.error;
-    if (res.status === 401 && authToken === token && token !== null) session.signOut();
+    if (res.status === 401 && authToken === token && me) session.expired();
     throw new ApiError(res.status, e?.message ?? `The gateway answered ${res.status}.`, e?.param ?? null, e?.code ?? null);
   }
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'export.csv';

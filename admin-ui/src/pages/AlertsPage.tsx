@@ -58,18 +58,18 @@ function Deliveries({ hook }: { hook: Webhook }) {
       {list?.length === 0 && <EmptyState icon="alert" title="Nothing sent yet">Use "Send test" to check the target.</EmptyState>}
       {list && list.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards">
             <thead>
               <tr><th>Time</th><th>Event</th><th>State</th><th className="num">Attempts</th><th>Last answer</th></tr>
             </thead>
             <tbody>
               {list.map((d) => (
                 <tr key={d.id}>
-                  <td>{when(d.createdAt)}</td>
-                  <td><Mono>{d.eventType}</Mono></td>
-                  <td><Badge tone={STATE_TONE[d.state]} dot>{d.state}</Badge>{d.state === 'pending' && d.nextAttemptAt && <span className="muted"> · retry {relative(d.nextAttemptAt)}</span>}</td>
-                  <td className="num">{d.attempts}</td>
-                  <td>{d.lastStatus ?? <span className="muted">—</span>}{d.lastError && <span className="muted"> · {d.lastError}</span>}</td>
+                  <td className="card-title-cell">{when(d.createdAt)}</td>
+                  <td data-label="Event"><Mono>{d.eventType}</Mono></td>
+                  <td data-label="State"><Badge tone={STATE_TONE[d.state]} dot>{d.state}</Badge>{d.state === 'pending' && d.nextAttemptAt && <span className="muted"> · retry {relative(d.nextAttemptAt)}</span>}</td>
+                  <td data-label="Attempts" className="num">{d.attempts}</td>
+                  <td data-label="Last answer" className="note-cell">{d.lastStatus ?? <span className="muted">—</span>}{d.lastError && <span className="muted"> · {d.lastError}</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -98,16 +98,16 @@ function Webhooks({ hooks, reload, selected, onSelect }: { hooks: Webhook[]; rel
       {hooks.length === 0 && <EmptyState icon="alert" title="No webhooks yet">Add one to receive alerts.</EmptyState>}
       {hooks.length > 0 && (
         <div className="table-wrap">
-          <table className="table">
+          <table className="table table-cards">
             <thead>
               <tr><th>Webhook</th><th>Secret</th><th>On</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
             </thead>
             <tbody>
               {hooks.map((w) => (
                 <tr key={w.id} className={w.id === selected ? 'row-selected' : undefined}>
-                  <td><strong>{w.name || '—'}</strong><div className="muted ellipsis"><Mono>{w.url}</Mono></div></td>
-                  <td><Mono>••••{w.secretLast4}</Mono></td>
-                  <td><Switch checked={w.enabled} label={`Enabled: ${w.name || w.url}`} onChange={(enabled) => act(() => api('PATCH', `/webhooks/${w.id}`, { enabled }), enabled ? 'Webhook enabled' : 'Webhook paused')} /></td>
+                  <td className="card-title-cell"><div><strong>{w.name || '—'}</strong><div className="muted ellipsis"><Mono>{w.url}</Mono></div></div></td>
+                  <td data-label="Secret"><Mono>••••{w.secretLast4}</Mono></td>
+                  <td data-label="On"><Switch checked={w.enabled} label={`Enabled: ${w.name || w.url}`} onChange={(enabled) => act(() => api('PATCH', `/webhooks/${w.id}`, { enabled }), enabled ? 'Webhook enabled' : 'Webhook paused')} /></td>
                   <td className="actions-col">
                     <Button size="sm" variant="ghost" onClick={() => act(async () => {
                       const d = await api<WebhookDelivery>('POST', `/webhooks/${w.id}/test`);
@@ -167,6 +167,8 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
   const users = useResource<List<User>>(kind === 'budget' && scope === 'user' ? '/users' : null);
   const keys = useResource<List<ApiKey>>(kind === 'budget' && scope === 'key' ? '/keys?status=active' : null);
   const list = (s: string | undefined) => (s ?? '').split(/[,\s]+/).filter(Boolean);
+  // Named as the API names them, so a refusal (no cap for that period) shows next to its field.
+  const subjectField = scope === 'key' ? 'keyId' : 'userId';
   return (
     <Dialog open onClose={onClose} title="Add an alert" description="Each threshold fires once per period, whatever the number of gateway instances.">
       <Form
@@ -175,7 +177,7 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
           const body =
             kind === 'low_balance'
               ? { webhookId, kind, accountId: str(data, 'accountId'), below: list(str(data, 'below')) }
-              : { webhookId, kind, [scope === 'key' ? 'keyId' : 'userId']: str(data, 'subject'), period: str(data, 'period'), percents: list(str(data, 'percents')).map(Number) };
+              : { webhookId, kind, [subjectField]: str(data, subjectField), period: str(data, 'period'), percents: list(str(data, 'percents')).map(Number) };
           await api('POST', '/alerts', body);
           toast('Alert added');
           onCreated();
@@ -187,12 +189,12 @@ function NewAlertDialog({ hooks, onClose, onCreated }: { hooks: Webhook[]; onClo
             <>
               <Segmented label="Whose cap" value={scope} onChange={setScope} options={[{ value: 'user', label: 'A user' }, { value: 'key', label: 'An API key' }]} />
               {scope === 'user' ? (
-                <SelectField key="user" name="subject" label="User" options={(users.data?.data ?? []).map((u) => ({ value: u.id, label: u.email }))} />
+                <SelectField key="user" name="userId" label="User" options={(users.data?.data ?? []).map((u) => ({ value: u.id, label: u.email }))} />
               ) : (
-                <SelectField key="key" name="subject" label="API key" options={(keys.data?.data ?? []).map((k) => ({ value: k.id, label: `${k.prefix}… ${k.name} (${k.userEmail ?? ''})` }))} />
+                <SelectField key="key" name="keyId" label="API key" options={(keys.data?.data ?? []).map((k) => ({ value: k.id, label: `${k.prefix}… ${k.name} (${k.userEmail ?? ''})` }))} />
               )}
               <SelectField name="period" label="Cap" options={[{ value: 'day', label: 'Per day (UTC)' }, { value: 'month', label: 'Per month (UTC)' }, { value: 'lifetime', label: 'Lifetime' }]} />
-              <TextField name="percents" label="Thresholds" suffix="% of the cap" defaultValue="50, 80, 100" hint="Fires when what is spent reaches each percentage." />
+              <TextField name="percents" label="Thresholds" suffix="% of the cap" defaultValue="50, 80, 100" hint="Fires when what is spent reaches each percentage; 100 also fires when the cap refuses a request." />
             </>
           )}
           {kind === 'low_balance' && (
@@ -237,17 +239,17 @@ export function AlertsPage() {
             {alerts.data.data.length === 0 && <EmptyState icon="alert" title="No alerts yet">{hookList.length ? 'Add one to be told before money runs out.' : 'Add a webhook first.'}</EmptyState>}
             {alerts.data.data.length > 0 && (
               <div className="table-wrap">
-                <table className="table">
+                <table className="table table-cards">
                   <thead>
                     <tr><th>Alert</th><th>Watching</th><th>Sent to</th><th>Created</th><th className="actions-col"><span className="sr-only">Actions</span></th></tr>
                   </thead>
                   <tbody>
                     {alerts.data.data.map((a) => (
                       <tr key={a.id}>
-                        <td>{describeAlert(a)}</td>
-                        <td>{a.subject} <span className="muted">{a.kind === 'low_balance' ? 'account' : a.keyId ? 'key' : 'user'}</span></td>
-                        <td>{hookName(a.webhookId)}</td>
-                        <td>{relative(a.createdAt)}</td>
+                        <td className="card-title-cell">{describeAlert(a)}</td>
+                        <td data-label="Watching"><span>{a.subject} <span className="muted">{a.kind === 'low_balance' ? 'account' : a.keyId ? 'key' : 'user'}</span></span></td>
+                        <td data-label="Sent to">{hookName(a.webhookId)}</td>
+                        <td data-label="Created">{relative(a.createdAt)}</td>
                         <td className="actions-col"><Button size="sm" variant="ghost" className="danger-text" onClick={() => setDeleting(a)} aria-label={`Delete alert: ${describeAlert(a)}`}><Icon name="trash" /></Button></td>
                       </tr>
                     ))}

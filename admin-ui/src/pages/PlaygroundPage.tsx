@@ -14,10 +14,10 @@ function Attempts({ detail }: { detail: RequestDetail | undefined | 'loading' })
   if (detail.attempts.length === 0) return <p className="card-note">No upstream attempt: {detail.cacheHit ? 'answered from the cache.' : 'refused before any provider was called.'}</p>;
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table table-cards">
         <thead>
           <tr>
-            <th>#</th>
+            <th>Attempt</th>
             <th>Provider</th>
             <th className="hide-sm">Model</th>
             <th className="num">Status</th>
@@ -28,12 +28,12 @@ function Attempts({ detail }: { detail: RequestDetail | undefined | 'loading' })
         <tbody>
           {detail.attempts.map((a, i) => (
             <tr key={a.attemptId}>
-              <td>{i + 1}</td>
-              <td>{a.provider} <span className="sub">key {a.keyId}</span></td>
-              <td className="hide-sm nowrap"><Mono>{a.model}</Mono></td>
-              <td className="num">{a.status}</td>
-              <td className="num">{ms(Math.round(a.latencyMs))}</td>
-              <td>{a.error ? <Badge tone="danger">{a.error}</Badge> : <Badge tone="success">Served</Badge>}</td>
+              <td data-label="Attempt">{i + 1}</td>
+              <td data-label="Provider"><span>{a.provider} <span className="sub">key {a.keyId}</span></span></td>
+              <td data-label="Model" className="hide-sm card-show nowrap"><Mono>{a.model}</Mono></td>
+              <td data-label="Status" className="num">{a.status}</td>
+              <td data-label="Latency" className="num">{ms(Math.round(a.latencyMs))}</td>
+              <td data-label="Result">{a.error ? <Badge tone="danger">{a.error}</Badge> : <Badge tone="success">Served</Badge>}</td>
             </tr>
           ))}
         </tbody>

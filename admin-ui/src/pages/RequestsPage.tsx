@@ -50,7 +50,9 @@ const STATUS_OPTIONS = [
   { value: 'error', label: 'Failed (any error)' },
   { value: '400', label: '400 Bad request' },
   { value: '401', label: '401 Unauthenticated' },
-  { value: '402', label: '402 Out of credits' },
+  { value: '4xx', label: '4xx Any client error' },
+  { value: '402', label: '402 Out of credits or over a cap' },
+  { value: '403', label: '403 Model not allowed / forbidden' },
   { value: '404', label: '404 Unknown model' },
   { value: '429', label: '429 Rate limited' },
   { value: '499', label: '499 Client went away' },
@@ -58,6 +60,8 @@ const STATUS_OPTIONS = [
   { value: '502', label: '502 Provider error' },
   { value: '503', label: '503 Unavailable' },
   { value: '504', label: '504 Timed out' },
+  { value: '529', label: '529 Provider overloaded' },
+  { value: '5xx', label: '5xx Any server or provider error' },
 ];
 
 function FilterField({ label, children }: { label: string; children: (id: string) => ReactNode }) {

@@ -117,7 +117,7 @@ export function TeamPage() {
             <p className="card-note">No accounts yet. Create the first owner: from then on, people sign in with their own email and password.</p>
           ) : (
             <div className="table-wrap">
-              <table className="table">
+              <table className="table table-cards">
                 <thead>
                   <tr>
                     <th>Account</th>
@@ -129,12 +129,14 @@ export function TeamPage() {
                 <tbody>
                   {list.map((a) => (
                     <tr key={a.id}>
-                      <td>
-                        <strong>{a.name || a.email}</strong> {a.disabled && <Badge tone="danger">Disabled</Badge>}
-                        {a.name && <div className="sub">{a.email}</div>}
+                      <td className="card-title-cell">
+                        <div>
+                          <strong>{a.name || a.email}</strong> {a.disabled && <Badge tone="danger">Disabled</Badge>}
+                          {a.name && <div className="sub">{a.email}</div>}
+                        </div>
                       </td>
-                      <td><RoleBadge role={a.role} /></td>
-                      <td className="hide-sm">{a.lastSignInAt ? when(a.lastSignInAt) : <span className="muted">Never</span>}</td>
+                      <td data-label="Role"><RoleBadge role={a.role} /></td>
+                      <td data-label="Last sign-in" className="hide-sm card-show">{a.lastSignInAt ? when(a.lastSignInAt) : <span className="muted">Never</span>}</td>
                       <td className="actions-col">
                         <Button size="sm" variant="ghost" onClick={() => setEditing(a)} aria-label={`Edit ${a.email}`}>Edit</Button>
                         <Button size="sm" variant="ghost" className="danger-text" onClick={() => setDeleting(a)} aria-label={`Delete ${a.email}`}>Delete</Button>

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { alertBodyProblem, createAlert, deleteAlert, listAlerts } from '../../alerts/alert-store.js';
+import { alertBodyProblem, budgetAlertProblem, createAlert, deleteAlert, listAlerts } from '../../alerts/alert-store.js';
+import { webhookTargetProblem } from '../../alerts/webhook-target.js';
 import { createWebhook, deleteWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../alerts/webhook-store.js';
 import type { Gateway } from '../../gateway.js';
 import { AlertCreate, WebhookCreate, WebhookUpdate, type Webhook } from '../../sdk/admin-api/index.js';
@@ -11,6 +12,13 @@ import { bodyParser } from './schemas.js';
 
 const parse = { create: bodyParser(WebhookCreate), update: bodyParser(WebhookUpdate), alert: bodyParser(AlertCreate) };
 const noWebhook = (id: string) => new NotFoundError(`No webhook '${id}'.`);
+
+/** An internal target is refused unless WEBHOOK_ALLOW_PRIVATE (alerts/webhook-target.ts). */
+async function checkTarget(gw: Gateway, url: string | undefined): Promise<void> {
+  if (url === undefined || gw.env.WEBHOOK_ALLOW_PRIVATE) return;
+  const problem = await webhookTargetProblem(url);
+  if (problem) throw new InvalidRequestError(problem, { param: 'url', code: 'invalid_field' });
+}
 
 /**
  * A webhook as the audit log keeps it: never its signing secret, and its URL only up to the host
@@ -44,6 +52,7 @@ export function alertRoutes(gw: Gateway): Router {
 
   r.post('/webhooks', async (req, res) => {
     const body = parse.create(req.body);
+    await checkTarget(gw, body.url);
     res.setHeader('cache-control', 'no-store');
     const hook = await auditedWrite(gw, res, async (tx, audit) => {
       const made = await createWebhook(tx, gw.secrets, body);
@@ -55,6 +64,7 @@ export function alertRoutes(gw: Gateway): Router {
 
   r.patch('/webhooks/:id', async (req, res) => {
     const body = parse.update(req.body);
+    await checkTarget(gw, body.url);
     const hook = await auditedWrite(gw, res, async (tx, audit) => {
       const before = await getWebhook(tx, req.params.id);
       const after = before && (await updateWebhook(tx, req.params.id, body));
@@ -106,7 +116,7 @@ export function alertRoutes(gw: Gateway): Router {
 
   r.post('/alerts', async (req, res) => {
     const body = parse.alert(req.body);
-    const problem = alertBodyProblem(body);
+    const problem = alertBodyProblem(body) ?? (await budgetAlertProblem(gw.db, body));
     if (problem) throw new InvalidRequestError(problem.message, { param: problem.param, code: 'invalid_field' });
     const alert = await auditedWrite(gw, res, async (tx, audit) => {
       const made = await createAlert(tx, body);

@@ -8,12 +8,12 @@ import { clampInt, optionalString, time } from '../query.js';
 import { csvColumns, fileTime, sendCsv } from './csv.js';
 import { mapDbErrors } from './db-errors.js';
 
-const STATUS = /^(all|ok|error|[0-9]{3})$/;
+const STATUS = /^(all|ok|error|[0-9]{3}|[1-5]xx)$/;
 
 /** The request log's filters from a query string; a bad one is a 400 naming it. */
 export function readRequestFilter(q: Record<string, unknown>): RequestLogFilter {
   const status = q.status === undefined || q.status === '' ? 'all' : String(q.status);
-  if (!STATUS.test(status)) throw new InvalidRequestError("'status' must be all, ok, error or an HTTP status such as 429.", { param: 'status' });
+  if (!STATUS.test(status)) throw new InvalidRequestError("'status' must be all, ok, error, an HTTP status such as 429, or a class such as 5xx.", { param: 'status' });
   const iso = (v: unknown, param: string) => (v === undefined || v === '' ? null : new Date(time(v, param, 0)).toISOString());
   return {
     from: iso(q.from, 'from'),
@@ -23,7 +23,7 @@ export function readRequestFilter(q: Record<string, unknown>): RequestLogFilter 
     userId: optionalString(q.userId),
     accountId: optionalString(q.accountId),
     keyId: optionalString(q.keyId),
-    status: /^[0-9]{3}$/.test(status) ? Number(status) : (status as 'all' | 'ok' | 'error'),
+    status: /^[0-9]{3}$/.test(status) ? Number(status) : (status as RequestLogFilter['status'] & string),
     tags: tagFilter(q.tag),
     idPrefix: optionalString(q.q)?.trim() || null,
   };
@@ -65,7 +65,7 @@ const REQUEST_CSV = csvColumns<RequestRow, (typeof REQUEST_CSV_COLUMNS)[number]>
 /**
  * The request log:
  * - GET /admin/api/requests?limit&before&from&to&userId&accountId&keyId&model&provider&status&tag&q — newest first,
- *   `before` is a page's `nextBefore`; status is ok, error or one HTTP status; tag is key:value (repeatable); q a request id or its start;
+ *   `before` is a page's `nextBefore`; status is ok, error, one HTTP status or a class (5xx); tag is key:value (repeatable); q a request id or its start;
  * - GET /admin/api/requests.csv?(the same filters) — every matching request as CSV, streamed;
  * - GET /admin/api/requests/:id — one request with its upstream attempts.
  */

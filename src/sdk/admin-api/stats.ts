@@ -143,8 +143,8 @@ export interface RequestLogFilterQuery {
   userId?: string;
   accountId?: string;
   keyId?: string;
-  /** ok (below 400), error (400 and up, or abandoned), or one HTTP status such as "429". */
-  status?: 'ok' | 'error' | 'all' | `${number}`;
+  /** ok (below 400), error (400 and up, or abandoned), one HTTP status such as "429", or a class such as "5xx". */
+  status?: 'ok' | 'error' | 'all' | `${number}` | `${1 | 2 | 3 | 4 | 5}xx`;
   /** Requests carrying every one of these tags, as "key:value". */
   tag?: string | string[];
   /** A request id, or the start of one. */

@@ -41,7 +41,7 @@ beforeAll(async () => {
   c = await startCluster(3, {
     redisUrl: redis.url,
     database: (db) => ({ url: bouncer.urlFor(db.name), env: { DATABASE_DIRECT_URL: db.url } }),
-    env: { CONFIG_CHECK_INTERVAL_MS: '600000', CREDIT_WAIT_MS: '15000', CACHE_MAX_ENTRIES: '40', ALERT_CHECK_INTERVAL_MS: '100' },
+    env: { CONFIG_CHECK_INTERVAL_MS: '600000', CREDIT_WAIT_MS: '15000', CACHE_MAX_ENTRIES: '40', ALERT_CHECK_INTERVAL_MS: '100', WEBHOOK_ALLOW_PRIVATE: 'true' },
   });
   const n = c.nodes[0]!;
   await c.admin(n, 'POST', '/providers', { id: 'openai', kind: 'openai', baseUrl: c.mock.baseUrl('openai'), keys: [{ secret: 'mock-openai-key-0001' }] });
@@ -121,8 +121,9 @@ describe('on a Redis Cluster, behind PgBouncer in transaction pooling mode', () 
     const { key, keyId, accountId } = await userKey('1');
     await everyNodeKnows('m', (await userKey('1')).key);
     const hook = await c.admin(c.nodes[0]!, 'POST', '/webhooks', { name: 'scale-out', url: hookUrl });
-    const alert = await c.admin(c.nodes[0]!, 'POST', '/alerts', { webhookId: hook.id, kind: 'budget', keyId, period: 'day', percents: [50, 80] });
     await c.admin(c.nodes[1]!, 'PATCH', `/keys/${keyId}/limits`, { caps: { day: '0.001050' } });
+    // An alert needs the cap it watches to exist.
+    const alert = await c.admin(c.nodes[0]!, 'POST', '/alerts', { webhookId: hook.id, kind: 'budget', keyId, period: 'day', percents: [50, 80] });
     // No instance has looked the key up yet: each reads it with its cap on first use.
     // While the burst runs, what is spent plus what requests in flight reserve never exceeds the
     // cap: sampled straight from Postgres.

@@ -101,8 +101,12 @@ describe('the settlement stream', () => {
   }, 90_000);
 
   it('an Idempotency-Key repeat sent to another instance while the first settlement is still in the stream is replayed, not refused', async () => {
+    // A Redis of its own: the MONITOR below then sees only these gateways (on the shared server it
+    // would carry every other test's traffic too, which ioredis' monitor mode does not always survive).
+    const redis: OwnRedis = await ownRedis();
+    cleanup.push(() => redis.kill());
     const { db, prefix, key, accountId } = await setup('1');
-    const nodes = [await spawn(db, prefix, 'gw-1', fast), await spawn(db, prefix, 'gw-2', fast)];
+    const nodes = [await spawn(db, prefix, 'gw-1', fast, redis.url), await spawn(db, prefix, 'gw-2', fast, redis.url)];
     const send = (node: GatewayProcess) =>
       fetch(`${node.url}/v1/chat/completions`, {
         method: 'POST',
@@ -120,7 +124,7 @@ describe('the settlement stream', () => {
     expect(first.status).toBe(200);
 
     // Watch Redis for the repeat waiting on the stream (it reads the stream until its entry is gone).
-    const monitor = await new Redis(TEST_REDIS_URL).monitor();
+    const monitor = await new Redis(redis.url).monitor();
     cleanup.push(async () => monitor.disconnect());
     const stream = `${prefix}{credits}:settlements`;
     let waiting = false;

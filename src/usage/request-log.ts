@@ -53,11 +53,17 @@ export function decodeCursor(value: string): RequestCursor | undefined {
   return Number.isNaN(Date.parse(time)) ? undefined : { startedAt: time, id };
 }
 
-/** Keyset paging newest first: (started_at, id) below the cursor; the filters' parameters are $1–$10. */
+/**
+ * Keyset paging newest first: (started_at, id) below the cursor; the filters' parameters are $1–$10.
+ * A user or key filter also names the owner's account, so the account's index narrows the scan
+ * (migration 0013: the log keeps no index per user or key, which every settlement would pay for).
+ */
 const PAGE_SQL = `SELECT ${REQUEST_COLUMNS}, to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime" ${REQUEST_FROM}
      WHERE ($1::timestamptz IS NULL OR r.started_at >= $1) AND ($2::timestamptz IS NULL OR r.started_at < $2)
        AND ($3::text IS NULL OR r.model_alias = $3 OR r.served_model = $3) AND ($4::text IS NULL OR r.provider_id = $4)
-       AND ($5::uuid IS NULL OR r.user_id = $5) AND ($6::uuid IS NULL OR r.account_id = $6) AND ($7::uuid IS NULL OR r.api_key_id = $7)
+       AND ($5::uuid IS NULL OR (r.user_id = $5 AND r.account_id = (SELECT account_id FROM users WHERE id = $5)))
+       AND ($6::uuid IS NULL OR r.account_id = $6)
+       AND ($7::uuid IS NULL OR (r.api_key_id = $7 AND r.account_id = (SELECT ku.account_id FROM api_keys kk JOIN users ku ON ku.id = kk.user_id WHERE kk.id = $7)))
        AND ($8 = 'all' OR ($8 = 'ok' AND r.status > 0 AND r.status < 400) OR ($8 = 'error' AND (r.status >= 400 OR r.status = 0))
             OR r.status::text = $8 OR (r.status >= 100 AND left(r.status::text, 1) || 'xx' = $8))
        AND ($9::jsonb IS NULL OR r.tags @> $9::jsonb) AND ($10::text IS NULL OR starts_with(r.id, $10))

@@ -36,12 +36,16 @@ export function eventually<T>(fn: () => Promise<T | undefined | null | false>, d
 
 /**
  * Waits until nothing is held: every hold settled or released and every lease given back (test
- * gateways give an idle lease back after LEASE_IDLE_MS, short in tests).
+ * gateways give an idle lease back after LEASE_IDLE_MS, short in tests). `requestRows`: also until
+ * the request log has that many rows — a refused or failed request held nothing, so nothing
+ * held tells whether the settlers have written its row yet.
  */
-export function quiescent(db: TestDatabase, deadlineMs = DEFAULT_DEADLINE_MS): Promise<true> {
+export function quiescent(db: TestDatabase, deadlineMs = DEFAULT_DEADLINE_MS, opts: { requestRows?: number } = {}): Promise<true> {
   return eventually(
-    async () => (await db.query('SELECT 1 FROM holds UNION ALL SELECT 1 FROM leases')).length === 0,
+    async () =>
+      (await db.query('SELECT 1 FROM holds UNION ALL SELECT 1 FROM leases')).length === 0 &&
+      (opts.requestRows === undefined || (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM requests'))[0]!.n === opts.requestRows),
     deadlineMs,
-    'no hold or lease left',
+    opts.requestRows === undefined ? 'no hold or lease left' : `no hold or lease left, and ${opts.requestRows} request rows`,
   );
 }

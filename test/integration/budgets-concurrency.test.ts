@@ -90,7 +90,7 @@ describe('budgets under concurrency across three gateway processes', () => {
     expect(first.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
     expect(second.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
 
-    await quiescent(db);
+    await quiescent(db, undefined, { requestRows: 600 });
     await expectMoneyInvariants(db, { noOpenHolds: true });
     const rows = await db.query<{ id: string; api_key_id: string; cost: string }>('SELECT id, api_key_id::text, cost::text FROM requests WHERE account_id = $1', [capped.accountId]);
     expect(rows).toHaveLength(600);

@@ -62,7 +62,7 @@ describe('credits under concurrency across three gateway processes', () => {
     // are served. The last ones may be clamped (cheaper), so a few more than 100 can fit.
     expect(served.length).toBeGreaterThanOrEqual(90);
 
-    await quiescent(db);
+    await quiescent(db, undefined, { requestRows: 600 });
     const charges = await db.query<{ request_id: string; amount: string }>("SELECT request_id, amount::text FROM ledger WHERE kind = 'usage' AND account_id = $1", [accountId]);
     expect(new Set(charges.map((c) => c.request_id))).toEqual(new Set(served.map((r) => r.id)));
     expect(charges).toHaveLength(served.length);

@@ -125,6 +125,7 @@ describe('the settlement stream', () => {
 
     // Watch Redis for the repeat waiting on the stream (it reads the stream until its entry is gone).
     const monitor = await new Redis(redis.url).monitor();
+    monitor.on('error', () => undefined); // its server is killed at cleanup
     cleanup.push(async () => monitor.disconnect());
     const stream = `${prefix}{credits}:settlements`;
     let waiting = false;

@@ -38,8 +38,9 @@ describe('typed errors', () => {
 
   it('404 for an unknown model → ModelNotFoundError (an openai NotFoundError)', async () => {
     const { tg } = await sdkUser(gw);
-    for (const call of [tg.chat.completions.create({ ...ask('hi'), model: 'no-such-model' }), tg.embeddings.create({ model: 'no-such-embedder', input: 'x' })]) {
-      const err = await call.catch((e) => e);
+    // One call at a time: a second call started up front could reject before anything awaits it (an unhandled rejection).
+    for (const call of [() => tg.chat.completions.create({ ...ask('hi'), model: 'no-such-model' }), () => tg.embeddings.create({ model: 'no-such-embedder', input: 'x' })]) {
+      const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ModelNotFoundError);
       expect(err).toBeInstanceOf(OpenAI.NotFoundError);
       expect(err).toMatchObject({ status: 404, code: 'model_not_found', param: 'model' });

@@ -68,7 +68,7 @@ describe('the settlement stream', () => {
     const { db, prefix, key, accountId } = await setup('1');
     // The victim keeps a large lease (it must serve while Postgres is locked below) and never gives it back idle.
     const victim = await spawn(db, prefix, 'victim', { ...fast, LEASE_TARGET_MS: '60000', LEASE_IDLE_MS: '600000' });
-    const survivor = await spawn(db, prefix, 'survivor', fast);
+    await spawn(db, prefix, 'survivor', fast); // the settler that survives
     const served: string[] = [];
     for (const r of await Promise.all(Array.from({ length: 10 }, () => chat(victim, key)))) {
       expect(r.status).toBe(200);
@@ -94,8 +94,10 @@ describe('the settlement stream', () => {
     await victim.kill();
     await locker.query('COMMIT');
 
+    // Only a claim takes entries off a dead consumer's list (the survivor is the one settler left);
+    // the survivor then writes and acknowledges them, so nothing is pending anywhere.
     await eventually(async () => (await pendingOf('victim')) === 0, 15_000, "the victim's settlements claimed");
-    await waitFor(() => /claimed unwritten settlements/.test(survivor.output.join('')), { what: 'the survivor to log its claim' });
+    await eventually(async () => (await pendingOf('survivor')) === 0, 15_000, 'the claimed settlements written and acknowledged');
     await quiescent(db);
     await expectServedCharged(db, accountId, served);
   }, 90_000);
@@ -124,9 +126,14 @@ describe('the settlement stream', () => {
     expect(first.status).toBe(200);
 
     // Watch Redis for the repeat waiting on the stream (it reads the stream until its entry is gone).
-    const monitor = await new Redis(redis.url).monitor();
-    monitor.on('error', () => undefined); // its server is killed at cleanup
-    cleanup.push(async () => monitor.disconnect());
+    // monitor() opens a connection of its own beside the client's: both go at cleanup, before their server.
+    const client = new Redis(redis.url);
+    const monitor = await client.monitor();
+    for (const c of [client, monitor]) c.on('error', () => undefined);
+    cleanup.push(async () => {
+      monitor.disconnect();
+      client.disconnect();
+    });
     const stream = `${prefix}{credits}:settlements`;
     let waiting = false;
     monitor.on('monitor', (_time: string, args: string[]) => {

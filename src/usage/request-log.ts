@@ -100,9 +100,16 @@ export async function* requestLogPages(db: Queryable, f: RequestLogFilter, pageS
   } while (after);
 }
 
+/**
+ * When a request finished: its start plus its latency, both measured by the gateway that served
+ * it. The row's finished_at column is when a settler wrote it, later by the settlement stream's
+ * batching (or by an outage).
+ */
+const FINISHED_AT = `(r.started_at + r.latency_ms * interval '1 millisecond')`;
+
 export async function getRequest(db: Queryable, id: string): Promise<RequestDetail | undefined> {
   const { rows } = await db.query<Omit<RequestDetail, 'cost'>>(
-    `SELECT q.*, r.attempts, r.hold_amount::text AS "holdMicros", r.max_tokens_clamped AS "maxTokensClamped", ${isoTime('r.finished_at')} AS "finishedAt"
+    `SELECT q.*, r.attempts, r.hold_amount::text AS "holdMicros", r.max_tokens_clamped AS "maxTokensClamped", ${isoTime(FINISHED_AT)} AS "finishedAt"
        FROM (${REQUEST_SELECT} WHERE r.id = $1) q JOIN requests r ON r.id = q.id`,
     [id],
   );
@@ -114,8 +121,8 @@ export async function getAccountRequest(db: Queryable, accountId: string, id: st
   const { rows } = await db.query<Record<string, unknown>>(
     `SELECT id, endpoint, model_alias AS model, served_model, provider_id AS provider, stream, status, error_code,
             prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, usage_estimated,
-            cost::text AS cost_microcredits, cache_hit, latency_ms, attempts, tags, started_at, finished_at
-       FROM requests WHERE id = $1 AND account_id = $2`,
+            cost::text AS cost_microcredits, cache_hit, latency_ms, attempts, tags, started_at, ${FINISHED_AT} AS finished_at
+       FROM requests r WHERE id = $1 AND account_id = $2`,
     [id, accountId],
   );
   const row = rows[0];

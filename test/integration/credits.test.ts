@@ -308,7 +308,12 @@ describe('reading credits and usage', () => {
     const usage = await get('/v1/usage');
     expect(usage.totals).toMatchObject({ requests: 1, prompt_tokens: 3, completion_tokens: 6, cost: '0.000015' });
     expect(usage.by_model).toEqual([{ model, requests: 1, prompt_tokens: 3, completion_tokens: 6, cost: '0.000015' }]);
-    expect(await get(`/v1/requests/${response.headers.get('x-request-id')}`)).toMatchObject({ object: 'request', cost: '0.000015', status: 200 });
+    const one = await get(`/v1/requests/${response.headers.get('x-request-id')}`);
+    expect(one).toMatchObject({ object: 'request', cost: '0.000015', status: 200 });
+    // When the request finished, not when a settler happened to write its row (later, by its batching).
+    expect(Date.parse(one.finished_at) - Date.parse(one.started_at)).toBe(one.latency_ms);
+    const detail = await gw.admin('GET', `/requests/${one.id}`);
+    expect(Date.parse(detail.finishedAt)).toBe(Date.parse(one.finished_at));
   });
 
   it('lets admins grant, adjust and read the ledger; a debit never goes below what is held', async () => {

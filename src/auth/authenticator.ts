@@ -182,4 +182,16 @@ export class Authenticator implements KeyVerdictSource {
     this.generation++;
     this.cache.clear();
   }
+
+  /**
+   * A key or user was just changed through this instance: forget every verdict here, and take the
+   * keys version the change produced at once, so verdicts shared in Redis under the old version
+   * are not read back before the change event arrives (a revoked key would answer once more).
+   */
+  async changedHere(): Promise<void> {
+    const { rows } = await this.db.query<{ version: string }>("SELECT version::text FROM config_versions WHERE name = 'keys'");
+    const version = Number(rows[0]?.version ?? 0);
+    this.invalidateAll();
+    if (version > this.keysVersion) this.keysVersion = version;
+  }
 }

@@ -35,7 +35,7 @@ export function adminApi(gw: Gateway, adminTokenHash: Buffer): Router {
     gw.credits.settledUpToNow().then(() => next(), next);
   });
   const catalogueChanged = () => gw.config.reload();
-  const keysChanged = async () => gw.auth.invalidateAll();
+  const keysChanged = () => gw.auth.changedHere();
   r.use(providerRoutes(gw, catalogueChanged));
   r.use(modelRoutes(gw, catalogueChanged));
   r.use(planRoutes(gw, catalogueChanged));

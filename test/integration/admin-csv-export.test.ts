@@ -126,9 +126,13 @@ describe('CSV exports', () => {
     });
     const done = writeCsv(slowClient, columns, pages());
     await waitFor(() => held.length > 0, { what: 'the first write to reach the client' });
-    // The pipeline fills its small buffers and then stops pulling pages.
-    await new Promise((r) => setImmediate(r));
-    await new Promise((r) => setTimeout(r, 100));
+    // The pipeline fills its small buffers and then stops pulling pages: backpressure reaches the
+    // client's stream, and the count of pages pulled stays put over many turns of the event loop.
+    await waitFor(() => slowClient.writableNeedDrain, { what: 'backpressure at the client' });
+    for (let before = -1; before !== pulled; ) {
+      before = pulled;
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    }
     expect(pulled).toBeLessThan(10);
     expect(received).toBeGreaterThan(0);
     release = () => undefined;

@@ -3,14 +3,17 @@
 
 ALTER TABLE requests ADD COLUMN IF NOT EXISTS error_message text;
 
--- (started_at, id) replaces the index on started_at alone. Providers are few, so a provider filter
--- reads the time index; users and keys are many, so they have their own.
+-- Keyset paging newest first, ties broken by id: (started_at, id) replaces the index on started_at
+-- alone, and (account_id, started_at, id) the one on (account_id, started_at). Filters by user or
+-- key also name the owner's account (usage/request-log.ts), so they need no index of their own,
+-- which every settlement would pay for. The ledger pages by id per account; its index by time was
+-- unused. Each request row and ledger entry keeps three indexes.
 CREATE INDEX IF NOT EXISTS requests_time_id ON requests (started_at DESC, id DESC);
 DROP INDEX IF EXISTS requests_time;
-CREATE INDEX IF NOT EXISTS requests_user_time ON requests (user_id, started_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS requests_key_time ON requests (api_key_id, started_at DESC, id DESC);
--- The ledger pages by its id (newest first) per account.
+CREATE INDEX IF NOT EXISTS requests_account_time_id ON requests (account_id, started_at DESC, id DESC);
+DROP INDEX IF EXISTS requests_account_time;
 CREATE INDEX IF NOT EXISTS ledger_account_id ON ledger (account_id, id DESC);
+DROP INDEX IF EXISTS ledger_account_time;
 
 -- settle_leased (migration 0006) with each request's error message: the same batch, then the
 -- messages of the rows it just wrote, in the same transaction. A wrapper rather than a new

@@ -56,7 +56,7 @@ export function decodeCursor(value: string): RequestCursor | undefined {
 /**
  * Keyset paging newest first: (started_at, id) below the cursor; the filters' parameters are $1–$10.
  * A user or key filter also names the owner's account, so the account's index narrows the scan
- * (migration 0013: the log keeps no index per user or key, which every settlement would pay for).
+ * (migration 0011: the log keeps no index per user or key, which every settlement would pay for).
  */
 const PAGE_SQL = `SELECT ${REQUEST_COLUMNS}, to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "cursorTime" ${REQUEST_FROM}
      WHERE ($1::timestamptz IS NULL OR r.started_at >= $1) AND ($2::timestamptz IS NULL OR r.started_at < $2)

@@ -34,6 +34,9 @@ CREATE TABLE budget_usage (
   period_start date NOT NULL,
   spent        bigint NOT NULL DEFAULT 0 CHECK (spent >= 0),
   reserved     bigint NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+  -- When the cap last refused a request it had no room for even with nothing reserved: the cap is
+  -- then reached, though spend stops just under its limit (fire_alerts, 0010, counts it as reached).
+  refused_at   timestamptz,
   PRIMARY KEY (budget_id, period_start)
 );
 
@@ -88,7 +91,8 @@ CREATE TRIGGER budgets_changed AFTER INSERT OR DELETE ON budgets
 -- reserve_budgets: reserve LEAST(p_wanted, the headroom of the tightest cap) against every cap of
 -- this key and user, for their current periods, when that is at least p_min; else reserve nothing.
 -- One row per cap (o_granted repeated on each; none when there is no cap: o_granted is then
--- p_wanted with NULL cap fields, one row).
+-- p_wanted with NULL cap fields, one row). A refusal that nothing reserved caused is recorded on
+-- the refusing cap's row (refused_at), once per period and limit.
 CREATE FUNCTION reserve_budgets(p_request text, p_key uuid, p_user uuid, p_wanted bigint, p_min bigint, p_instance text, p_ttl_ms bigint)
 RETURNS TABLE (o_granted bigint, o_budget_id bigint, o_scope text, o_period text, o_period_start date, o_limit bigint, o_spent bigint, o_reserved bigint)
 LANGUAGE plpgsql AS $$
@@ -125,6 +129,13 @@ BEGIN
   END IF;
   IF g < GREATEST(p_min, 1) THEN
     g := 0;
+    -- A cap that cannot fit this request's least cost even with nothing reserved has refused it
+    -- for the rest of its period (spent only grows): record it once per period and limit, for
+    -- fire_alerts. A refusal only in-flight reservations cause is not recorded.
+    UPDATE budget_usage u SET refused_at = now()
+      FROM unnest(ids, starts, limits, spents) AS x(id, ps, lim, spent), budgets b
+     WHERE u.budget_id = x.id AND u.period_start = x.ps AND b.id = x.id AND x.lim - x.spent < GREATEST(p_min, 1)
+       AND (u.refused_at IS NULL OR u.refused_at < b.updated_at);
   ELSE
     INSERT INTO budget_reservations (request_id, budget_id, period_start, amount, instance_id, expires_at)
     SELECT p_request, x.id, x.ps, g, p_instance, now() + p_ttl_ms * interval '1 millisecond' FROM unnest(ids, starts) AS x(id, ps);

@@ -69,7 +69,9 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id DESC);
 
 -- fire_alerts: records every threshold crossed now and not yet fired in its period, and queues
--- one delivery for each (to an enabled webhook). Returns how many fired. Safe to run on every
+-- one delivery for each (to an enabled webhook). A budget period that refused a request it had no
+-- room for counts as its limit reached (budget_usage.refused_at): spend stops just under a cap, so
+-- a 100 % threshold would otherwise never fire. Returns how many fired. Safe to run on every
 -- instance at once: the first insert of a firing wins, the others do nothing.
 CREATE FUNCTION fire_alerts() RETURNS integer
 LANGUAGE sql AS $$
@@ -89,12 +91,15 @@ LANGUAGE sql AS $$
            jsonb_build_object('alert_id', a.id, 'kind', a.kind, 'scope', CASE WHEN b.api_key_id IS NOT NULL THEN 'key' ELSE 'user' END,
              'api_key_id', b.api_key_id, 'user_id', b.user_id, 'period', b.period, 'period_start', to_char(u.period_start, 'YYYY-MM-DD'),
              'threshold_percent', t.threshold, 'limit_microcredits', b.limit_amount::text, 'spent_microcredits', u.spent::text,
-             'limit', to_char(b.limit_amount / 1000000.0, 'FM999999999990.000000'), 'spent', to_char(u.spent / 1000000.0, 'FM999999999990.000000'))
+             'limit', to_char(b.limit_amount / 1000000.0, 'FM999999999990.000000'), 'spent', to_char(u.spent / 1000000.0, 'FM999999999990.000000'),
+             'cap_reached', r.reached)
       FROM alerts a
       JOIN budgets b ON b.period = a.period AND (b.api_key_id = a.api_key_id OR b.user_id = a.user_id)
       JOIN budget_usage u ON u.budget_id = b.id AND u.period_start = budget_period_start(b.period, now())
+      -- Reached: spent the whole limit, or refused a request under the limit as it stands now.
+      CROSS JOIN LATERAL (SELECT u.spent >= b.limit_amount OR COALESCE(u.refused_at >= b.updated_at, false) AS reached) r
       CROSS JOIN LATERAL unnest(a.thresholds) AS t(threshold)
-     WHERE a.kind = 'budget' AND u.spent * 100 >= b.limit_amount * t.threshold
+     WHERE a.kind = 'budget' AND (CASE WHEN r.reached THEN GREATEST(u.spent, b.limit_amount) ELSE u.spent END) * 100 >= b.limit_amount * t.threshold
   ), fired AS (
     INSERT INTO alert_firings (alert_id, threshold, period_key)
     SELECT alert_id, threshold, period_key FROM crossed

@@ -115,15 +115,14 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
   const notice = tracingNotice(env);
   if (notice) log.warn(`tracing: ${notice}`);
-  // Rate limiters get their own connection without auto-pipelining: rate-limiter-flexible's
-  // custom commands inside an auto-pipelined batch crash ioredis (ioredis issue #1931).
+  // Limits get their own connection: their batches (one script call for every request admitted
+  // in the same moment) never queue behind settlement appends or cache reads.
   const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
   limitsRedis?.on('error', () => undefined);
   const limits = new Limits(
     new LimiterSet(limitsRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
     new ConcurrencyLeases(limitsRedis, env.REDIS_KEY_PREFIX, 15 * 60_000),
     metrics,
-    log,
     { globalRpm: env.GLOBAL_RPM },
   );
   const gw: Gateway = {

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import { loadCatalogue } from '../../src/config/catalogue.js';
 import { parseChatCompletionRequest } from '../../src/http/openai/parse-chat.js';
@@ -27,7 +26,7 @@ export async function admissionBench(env: BenchEnv, durationS: number) {
   const redis = new Redis(env.redisUrl, { enableAutoPipelining: false });
   const catalogue = await loadCatalogue(db, new SecretBox(ENCRYPTION_KEY));
   const auth = new Authenticator(db, new RedisStore(redis, 'bench-admission:', () => undefined));
-  const limits = new Limits(new LimiterSet(redis, 'bench-admission:', 1), new ConcurrencyLeases(redis, 'bench-admission:', 60_000), new Metrics({ defaultMetrics: false }), pino({ level: 'silent' }), {});
+  const limits = new Limits(new LimiterSet(redis, 'bench-admission:', 1), new ConcurrencyLeases(redis, 'bench-admission:', 60_000), new Metrics({ defaultMetrics: false }), {});
   const plan = { id: 'bench', name: 'bench', rpm: 1_000_000_000, rpmPerProvider: null, tpm: 1_000_000_000, maxConcurrentStreams: null, markupBps: 0 };
   const body = { model: 'bench-model', max_tokens: 200, messages: [{ role: 'user', content: 'Benchmark request [[reply:12]]' }] };
   const principal = await auth.authenticate(env.key); // the one database lookup; then memory

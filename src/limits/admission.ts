@@ -1,19 +1,12 @@
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { PlanConfig, ProviderConfig, ProviderKeyConfig } from '../config/catalogue.js';
 import { RateLimitError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ConcurrencyLeases } from './concurrency.js';
 import { rateLimitHeaders, type LimitState } from './headers.js';
-import type { LimiterSet } from './limiters.js';
+import type { LimiterSet, LimitTake } from './limiters.js';
 
-/** One limit to take from: which limiter, which key, how many points, and how to name it. */
-interface Take {
-  name: string;
-  limiter: RateLimiterAbstract;
-  key: string;
-  points: number;
-  limit: number;
+/** One limit to take from (its window and points), and how to name it. */
+interface Take extends LimitTake {
   unit: 'requests' | 'tokens';
   message: (retrySeconds: number) => string;
 }
@@ -28,16 +21,16 @@ export interface Admission {
 }
 
 /**
- * Admission against shared limits: each limit is an atomic Redis operation taken
- * before the upstream call; the limits of one step are taken together, and if any refuses, the
- * others are given back. A Redis failure never fails a request (insurance limiters take over).
+ * Admission against shared limits, taken before the upstream call: the limits of one step are
+ * taken together, all or none, in one atomic Redis call shared with the other requests admitted
+ * in the same moment (limits/limiters.ts). A Redis failure never fails a request (insurance
+ * limiters take over).
  */
 export class Limits {
   constructor(
     private readonly set: LimiterSet,
     private readonly leases: ConcurrencyLeases,
     private readonly metrics: Metrics,
-    private readonly log: Logger,
     private readonly opts: { globalRpm?: number },
   ) {}
 
@@ -63,7 +56,7 @@ export class Limits {
         throw new RateLimitError(`Too many concurrent streams: plan '${plan.id}' allows ${plan.maxConcurrentStreams}. Try again when one finishes.`, 1, {}, 'concurrent_streams_exceeded');
       }
     }
-    const tpm = takes.find((t) => t.name === 'tpm');
+    const tpm = takes.find((t) => t.kind === 'tpm');
     return {
       headers: rateLimitHeaders(states.get('rpm'), states.get('tpm')),
       correctTokens: (actual) => tpm && this.correct(tpm, actual),
@@ -80,45 +73,41 @@ export class Limits {
     if (key.rpmLimit) takes.push(this.take('key_rpm', key.rpmLimit, key.id, 1, 'requests', (s) => `${provider.name} is at its request quota. Try again in ${s}s.`));
     if (key.tpmLimit) takes.push(this.take('key_tpm', key.tpmLimit, key.id, estTokens, 'tokens', (s) => `${provider.name} is at its token quota. Try again in ${s}s.`));
     await this.takeAll(takes);
-    const tpm = takes.find((t) => t.name === 'key_tpm');
+    const tpm = takes.find((t) => t.kind === 'key_tpm');
     return { headers: {}, correctTokens: (actual) => tpm && this.correct(tpm, actual), release: () => undefined };
   }
 
-  private take(name: string, limit: number, key: string, points: number, unit: Take['unit'], message: Take['message']): Take {
-    return { name, limiter: this.set.get(name, limit), key, points, limit, unit, message };
+  private take(kind: string, limit: number, key: string, points: number, unit: Take['unit'], message: Take['message']): Take {
+    return { kind, key, points, limit, durationSeconds: 60, unit, message };
   }
 
-  /** Takes every limit at once; on any refusal gives the others back and throws a 429. */
+  /** Takes every limit at once, or none; a refusal is a 429 naming the limit. */
   private async takeAll(takes: Take[]): Promise<Map<string, LimitState>> {
     const states = new Map<string, LimitState>();
     if (takes.length === 0) return states;
-    const results = await Promise.allSettled(takes.map((t) => t.limiter.consume(t.key, t.points)));
-    let refused: { take: Take; res: RateLimiterRes } | undefined;
-    results.forEach((r, i) => {
-      const t = takes[i]!;
-      if (r.status === 'fulfilled') states.set(t.name, { limit: t.limit, remaining: r.value.remainingPoints, resetMs: r.value.msBeforeNext });
-      else if (r.reason instanceof RateLimiterRes) {
-        if (!refused || r.reason.msBeforeNext > refused.res.msBeforeNext) refused = { take: t, res: r.reason };
-      } else this.log.warn({ err: (r.reason as Error)?.message, limit: t.name }, 'rate limiter unavailable; request admitted');
-    });
-    if (!refused) return states;
-    takes.forEach((t, i) => results[i]!.status === 'fulfilled' && void t.limiter.reward(t.key, t.points).catch(() => undefined));
-    const { take, res } = refused;
-    this.metrics.limiterRejections.labels(take.name).inc();
-    const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    const state: LimitState = { limit: take.limit, remaining: res.remainingPoints, resetMs: res.msBeforeNext };
+    const outcome = await this.set.takeAll(takes);
+    if (outcome.ok) {
+      takes.forEach((t, i) => {
+        const w = outcome.windows[i]!;
+        states.set(t.kind, { limit: t.limit, remaining: t.limit - w.consumed, resetMs: w.msBeforeNext });
+      });
+      return states;
+    }
+    const take = takes[outcome.refused]!;
+    const { consumed, msBeforeNext } = outcome.window;
+    this.metrics.limiterRejections.labels(take.kind).inc();
+    const retry = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    const state: LimitState = { limit: take.limit, remaining: take.limit - consumed, resetMs: msBeforeNext };
     const headers = take.unit === 'tokens' ? rateLimitHeaders(undefined, state) : rateLimitHeaders(state, undefined);
-    throw new RateLimitError(take.message(retry), res.msBeforeNext / 1000, headers, take.unit === 'tokens' ? 'tokens_per_minute_exceeded' : 'rate_limit_exceeded');
+    throw new RateLimitError(take.message(retry), msBeforeNext / 1000, headers, take.unit === 'tokens' ? 'tokens_per_minute_exceeded' : 'rate_limit_exceeded');
   }
 
   private refund(takes: Take[]): void {
-    for (const t of takes) void t.limiter.reward(t.key, t.points).catch(() => undefined);
+    for (const t of takes) this.set.adjust(t, -t.points);
   }
 
   /** Token budgets were taken on an estimate: settle the difference with real usage. */
   private correct(t: Take, actual: number): void {
-    const diff = actual - t.points;
-    if (diff > 0) void t.limiter.penalty(t.key, diff).catch(() => undefined);
-    else if (diff < 0) void t.limiter.reward(t.key, -diff).catch(() => undefined);
+    this.set.adjust(t, actual - t.points);
   }
 }

@@ -3,6 +3,7 @@ import { isDataError } from '../store/db-errors.js';
 import { duplicateRedis, type RedisClient } from '../store/redis.js';
 import type { Signer } from '../store/signer.js';
 import { RedisScript } from '../store/redis-script.js';
+import { Batcher } from '../util/batcher.js';
 import { decodeSettlement, encodeSettlement } from './settlement-codec.js';
 import type { LeasedSettlement, SettlementWriter } from './settlements.js';
 
@@ -18,10 +19,19 @@ import type { LeasedSettlement, SettlementWriter } from './settlements.js';
 
 const GROUP = 'settlers';
 
-// KEYS: stream, counts. ARGV: instance, request id, sealed settlement.
-const APPEND = new RedisScript(`redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
-redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+// KEYS: stream, counts. ARGV: instance, then (request id, sealed settlement) pairs: one entry each.
+const APPEND = new RedisScript(`for i = 2, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], '*', 'i', ARGV[1], 'r', ARGV[i], 'd', ARGV[i + 1])
+end
+redis.call('HINCRBY', KEYS[2], ARGV[1], (#ARGV - 1) / 2)
 return 1`);
+
+/**
+ * Settlements of requests finishing in the same moment go to Redis in one script call (each
+ * still its own entry): one command instead of one per request costs the gateway and Redis
+ * several times less CPU, and adds no wait (a batch leaves at the end of the event-loop turn).
+ */
+const APPEND_BATCH = { maxBatch: 128, maxInFlight: 4 };
 
 // KEYS: stream, counts. ARGV: group, then (entry id, instance) pairs. An entry's count goes down
 // once, however many settlers wrote and acknowledged it.
@@ -60,6 +70,7 @@ export class SettlementStream {
   private readonly reader: RedisClient;
   private running = false;
   private loop: Promise<void> | undefined;
+  private readonly appender: Batcher<[requestId: string, sealed: string], void>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -74,11 +85,17 @@ export class SettlementStream {
     // Blocking reads get their own connection: the shared one fails any command after 1 s.
     this.reader = duplicateRedis(redis, { commandTimeout: 10_000 });
     this.reader.on('error', () => undefined);
+    this.appender = new Batcher((batch) => this.appendAll(batch), APPEND_BATCH);
   }
 
   /** Appends a settlement; rejects when Redis cannot take it now (the caller writes it to Postgres itself). */
   async append(s: LeasedSettlement): Promise<void> {
-    await APPEND.run(this.redis, [this.key, this.counts], [this.opts.instanceId, s.requestId, this.signer.seal(`settlement:${s.requestId}`, encodeSettlement(s))]);
+    await this.appender.submit([s.requestId, this.signer.seal(`settlement:${s.requestId}`, encodeSettlement(s))]);
+  }
+
+  private async appendAll(batch: [string, string][]): Promise<void[]> {
+    await APPEND.run(this.redis, [this.key, this.counts], [this.opts.instanceId, ...batch.flat()]);
+    return new Array<void>(batch.length);
   }
 
   start(): void {

@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Micros } from '../../src/credits/money.js';
+import { decodeSettlement } from '../../src/credits/settlement-codec.js';
+import { SettlementStream } from '../../src/credits/settlement-stream.js';
+import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
+import { requestRow } from '../../src/pipeline/settle.js';
+import { PgDb } from '../../src/store/pg.js';
+import { Signer } from '../../src/store/signer.js';
+import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '../helpers/env.js';
+
+/**
+ * Appending to the settlement stream against a real Redis: settlements of requests finishing in
+ * the same moment share one script call, and each is still its own sealed entry, counted once
+ * for its instance.
+ */
+let redis: Redis;
+let db: PgDb;
+let scriptCalls = 0;
+const log = pino({ level: 'silent' });
+const signer = new Signer(Buffer.from('settlement-append-test-key-0123456789'), 'tollgate settlement seal v1');
+
+beforeAll(async () => {
+  redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
+  await new Promise((r) => redis.once('ready', r));
+  const evalsha = redis.evalsha.bind(redis);
+  redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
+    scriptCalls++;
+    return evalsha(...args);
+  }) as typeof redis.evalsha;
+  // The writer is not started here: nothing reaches Postgres.
+  db = new PgDb({ connectionString: TEST_PG_ADMIN_URL, poolSize: 1 });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await db.close();
+});
+
+function settlement(i: number): LeasedSettlement {
+  const requestId = `0192f3a0-0000-7000-8000-${String(i).padStart(12, '0')}`;
+  const row = requestRow({ id: requestId, principal: undefined, usage: undefined, attempts: [], endpoint: 'chat.completions', status: 200, startedAt: Date.now(), elapsedMs: () => 1, cacheHit: false, stream: false } as never, 'instance-a');
+  return { requestId, accountId: '0192f3a0-2222-7000-8000-000000000002', cost: BigInt(i) as Micros, hold: 100n as Micros, lease: 'instance-a', row };
+}
+
+describe('appending settlements', () => {
+  it('requests finishing together share one script call; each is its own sealed entry, counted for its instance', async () => {
+    const prefix = `append-test:${Math.random().toString(36).slice(2)}:`;
+    const stream = new SettlementStream(redis, signer, new SettlementWriter(db, log, 'instance-a'), log, { instanceId: 'instance-a', prefix, claimIdleMs: 30_000 });
+    await stream.append(settlement(0)); // loads the script
+    const before = scriptCalls;
+    await Promise.all(Array.from({ length: 40 }, (_, i) => stream.append(settlement(i + 1))));
+    expect(scriptCalls - before).toBeLessThanOrEqual(4);
+    const entries = await redis.xrange(`${prefix}{credits}:settlements`, '-', '+');
+    expect(entries).toHaveLength(41);
+    const costs = entries.map(([, fields]) => {
+      const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[v, fields[i + 1]]])));
+      const opened = signer.open(`settlement:${f.r}`, f.d!);
+      expect(opened.ok).toBe(true);
+      const s = decodeSettlement((opened as { value: string }).value);
+      expect(s.requestId).toBe(f.r);
+      expect(f.i).toBe('instance-a');
+      return Number(s.cost);
+    });
+    expect(costs.sort((a, b) => a - b)).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect(await redis.hget(`${prefix}{credits}:unwritten`, 'instance-a')).toBe('41');
+    await redis.del(`${prefix}{credits}:settlements`, `${prefix}{credits}:unwritten`);
+  });
+
+  it('an append Redis cannot take rejects, so the request writes its settlement itself', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    down.on('error', () => undefined);
+    const stream = new SettlementStream(down, signer, new SettlementWriter(db, log, 'instance-a'), log, { instanceId: 'instance-a', prefix: 'x:', claimIdleMs: 30_000 });
+    const results = await Promise.allSettled([stream.append(settlement(1)), stream.append(settlement(2))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    down.disconnect();
+  });
+});

@@ -35,7 +35,7 @@ export function writeReport(r: R): void {
     r.machine.pinned
       ? 'The gateway runs pinned to core 0 (`taskset`); the load generators (this process) and the mock upstream share core 1; Postgres and Redis are not pinned. Everything shares the one machine, so Postgres and Redis take CPU from both.'
       : 'taskset was not available: processes were not pinned to cores.',
-    'Full pipeline on every request: API-key auth, catalogue lookup, limits in Redis, the credit hold from the escrow lease, the settlement appended to the Redis settlement stream (written to Postgres in batches by the settlers), request row, metrics, one JSON log line.',
+    'Full pipeline on every request: API-key auth, catalogue lookup, requests-per-minute and tokens-per-minute limits of the user plan in Redis (set too high to refuse; the token limit corrected with real usage after the answer), the credit hold from the escrow lease, the settlement appended to the Redis settlement stream (written to Postgres in batches by the settlers), request row, metrics, one JSON log line.',
     '',
   ];
   if (ns) {

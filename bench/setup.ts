@@ -135,7 +135,9 @@ export async function startBenchEnv(extraEnv: Record<string, string> = {}): Prom
   await Promise.all([waitForHttp(`${gatewayUrl}/health`), waitForHttp(`${mockUrl}/_mock/requests`)]);
   await admin(gatewayUrl, '/providers', { id: 'openai', kind: 'openai', baseUrl: `${mockUrl}/openai/v1`, keys: [{ secret: 'bench-upstream-key' }] });
   await admin(gatewayUrl, '/models', { alias: 'bench-model', providerId: 'openai', upstreamModel: 'gpt-4o-mini', contextWindow: 128000, maxOutputTokens: 4096, price: { inputPerMtok: '0.15', outputPerMtok: '0.6' } });
-  const user = await admin(gatewayUrl, '/users', { email: 'bench@example.test', initialCredits: '1000000' });
+  // A plan with request and token limits, set too high to refuse anything, so every request takes both from Redis.
+  await admin(gatewayUrl, '/plans', { id: 'bench', name: 'Bench', rpm: 1_000_000_000, tpm: 2_000_000_000 });
+  const user = await admin(gatewayUrl, '/users', { email: 'bench@example.test', initialCredits: '1000000', planId: 'bench' });
   const key = (await admin(gatewayUrl, `/users/${user.id}/keys`, { name: 'bench' })).key as string;
   return {
     dbUrl,

@@ -5,6 +5,7 @@ import { ClientAbortedError } from '../errors.js';
 import type { Exchange } from '../pipeline/exchange.js';
 import { readJsonBody } from './body.js';
 import { parseTags } from './tags.js';
+import { Cancel } from '../util/cancel.js';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -22,7 +23,7 @@ export class NodeExchange implements Exchange {
   readonly path: string;
   readonly query: string;
   readonly headers: IncomingHttpHeaders;
-  readonly abort = new AbortController();
+  readonly abort = new Cancel();
 
   constructor(
     private readonly req: IncomingMessage,

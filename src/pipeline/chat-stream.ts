@@ -41,7 +41,7 @@ async function relay(ex: Exchange, encoder: StreamEncoder, upstream: ChatStream)
       out.delivered = true;
     }
   } catch (err) {
-    if (err instanceof ClientAbortedError || ex.abort.signal.aborted) out.clientGone = true;
+    if (err instanceof ClientAbortedError || ex.abort.aborted) out.clientGone = true;
     else out.error = toGatewayError(err);
   }
   return out;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Cancel } from '../util/cancel.js';
 
 /**
  * The pipeline's view of one client exchange. The HTTP layer implements it over Node's request
@@ -12,7 +13,7 @@ export interface Exchange {
   readonly query: string;
   readonly headers: IncomingHttpHeaders;
   /** Aborted when the client goes away before the response is complete. */
-  readonly abort: AbortController;
+  readonly abort: Cancel;
   /** The parsed JSON body, read within the size limit (400 / 413). */
   readBody(): Promise<unknown>;
   /** The API key the client presented, however its wire format carries it. */

@@ -4,6 +4,7 @@ import type { Route } from '../routing/route.js';
 import { callWithFailover, type Served } from '../upstream/failover.js';
 import type { RequestContext } from './context.js';
 import { admitTarget } from './limits.js';
+import type { Cancel } from '../util/cancel.js';
 
 /**
  * The upstream step: the route's deployments in order, each key admitted against its own quota
@@ -15,7 +16,7 @@ export async function callUpstream<T>(
   ctx: RequestContext,
   route: Route,
   estTokens: number,
-  abort: AbortController,
+  abort: Cancel,
   attempt: (target: UpstreamTarget, traceHeaders: Record<string, string> | undefined) => Promise<T>,
 ): Promise<Served<T>> {
   const served = await callWithFailover(gw, ctx, route, (d, avoid) => admitTarget(gw, ctx, d, estTokens, avoid), abort, attempt);

@@ -4,13 +4,14 @@ import type { UpstreamHttpRequest, UpstreamTarget } from '../providers/types.js'
 import { streamCut } from '../providers/shared/errors.js';
 import { UpstreamError } from '../errors.js';
 import { transportError, type Transport, type UpstreamResponse } from './transport.js';
+import type { Cancel } from '../util/cancel.js';
 
 /** Reads a whole body, mapping socket failures and timeouts like connection errors. */
-async function readText(res: UpstreamResponse, target: UpstreamTarget, abort: AbortController | undefined): Promise<string> {
+async function readText(res: UpstreamResponse, target: UpstreamTarget, abort: Cancel | undefined): Promise<string> {
   try {
     return await res.text();
   } catch (err) {
-    throw transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
+    throw transportError(err, target.provider, res.timedOut(), (abort?.aborted ?? false) && !res.timedOut());
   }
 }
 
@@ -19,7 +20,7 @@ async function exchange(
   transport: Transport,
   target: UpstreamTarget,
   httpReq: UpstreamHttpRequest,
-  abort: AbortController | undefined,
+  abort: Cancel | undefined,
   traceHeaders: Record<string, string> | undefined,
 ): Promise<UpstreamResponse> {
   const res = await transport.send(target.provider, traceHeaders ? { ...httpReq, headers: { ...httpReq.headers, ...traceHeaders } } : httpReq, abort);
@@ -31,7 +32,7 @@ async function exchange(
 }
 
 /** One non-streaming chat attempt against one deployment. */
-export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<ChatResponse> {
+export async function sendChat(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: Cancel, traceHeaders?: Record<string, string>): Promise<ChatResponse> {
   const adapter = adapterFor(target.provider.kind);
   const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort, traceHeaders);
   return adapter.chat.parseResponse(await readText(res, target, abort), target);
@@ -41,7 +42,7 @@ export async function sendEmbeddings(
   transport: Transport,
   target: UpstreamTarget,
   req: EmbeddingsRequest,
-  abort?: AbortController,
+  abort?: Cancel,
   traceHeaders?: Record<string, string>,
 ): Promise<EmbeddingsResponse> {
   const adapter = adapterFor(target.provider.kind);
@@ -51,7 +52,7 @@ export async function sendEmbeddings(
 }
 
 /** One token-count attempt against a deployment whose provider counts prompts itself. */
-export async function sendCountTokens(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<number> {
+export async function sendCountTokens(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: Cancel, traceHeaders?: Record<string, string>): Promise<number> {
   const counter = adapterFor(target.provider.kind).countTokens;
   if (!counter) throw new Error(`provider kind ${target.provider.kind} cannot count tokens`);
   const res = await exchange(transport, target, counter.buildRequest(req, target), abort, traceHeaders);
@@ -65,7 +66,7 @@ export interface ChatStream {
   chunks(): AsyncGenerator<StreamChunk>;
 }
 
-export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: AbortController, traceHeaders?: Record<string, string>): Promise<ChatStream> {
+export async function openChatStream(transport: Transport, target: UpstreamTarget, req: ChatRequest, abort?: Cancel, traceHeaders?: Record<string, string>): Promise<ChatStream> {
   const adapter = adapterFor(target.provider.kind);
   const res = await exchange(transport, target, adapter.chat.buildRequest(req, target), abort, traceHeaders);
   const decoder = adapter.chat.createStreamDecoder(target, req);
@@ -79,7 +80,7 @@ export async function openChatStream(transport: Transport, target: UpstreamTarge
         for (const chunk of decoder.end()) yield chunk;
       } catch (err) {
         res.destroy();
-        const mapped = transportError(err, target.provider, res.timedOut(), (abort?.signal.aborted ?? false) && !res.timedOut());
+        const mapped = transportError(err, target.provider, res.timedOut(), (abort?.aborted ?? false) && !res.timedOut());
         // The connection dropping after the stream began is a cut stream, whatever the socket said.
         if (mapped instanceof UpstreamError && mapped.code === 'upstream_connection_error') throw streamCut(target.provider.name);
         throw mapped;

@@ -6,6 +6,7 @@ import { endAttemptSpan, startAttemptSpan } from '../observability/tracing-genai
 import type { Attempt, AttemptLog } from './attempts.js';
 import { isBreakerOpen, type BreakerRegistry } from './breakers.js';
 import { backoffMs, isRetryable, retryReason, type RetryPolicy } from './retry.js';
+import type { Cancel } from '../util/cancel.js';
 
 /** What the failover loop works with: the retry policy, the key pool's in-flight counts, the breakers. */
 export interface FailoverDeps {
@@ -25,10 +26,10 @@ export interface Served<T> {
   target: UpstreamTarget;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+const sleep = (ms: number, cancel: Cancel) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    const stop = cancel.onAbort(() => (clearTimeout(t), resolve()));
+    const t = setTimeout(() => (stop(), resolve()), ms);
   });
 
 function breakerOpenError(target: UpstreamTarget): GatewayError {
@@ -57,7 +58,7 @@ export async function callWithFailover<T>(
   log: AttemptLog,
   route: Route,
   pick: TargetPicker,
-  abort: AbortController,
+  abort: Cancel,
   attempt: (target: UpstreamTarget, traceHeaders: Record<string, string> | undefined) => Promise<T>,
 ): Promise<Served<T>> {
   const policy = deps.retry;
@@ -66,7 +67,7 @@ export async function callWithFailover<T>(
   for (const deployment of route.deployments) {
     const failedKeys = new Set<string>();
     for (let retry = 0; retry <= policy.maxRetries; retry++) {
-      if (abort.signal.aborted) throw new ClientAbortedError();
+      if (abort.aborted) throw new ClientAbortedError();
       let target: UpstreamTarget | undefined;
       try {
         target = await pick(deployment, failedKeys);
@@ -93,7 +94,7 @@ export async function callWithFailover<T>(
         endAttemptSpan(span, record(log, target, t0, 200));
         return { value, target };
       } catch (err) {
-        if (err instanceof ClientAbortedError || abort.signal.aborted) {
+        if (err instanceof ClientAbortedError || abort.aborted) {
           endAttemptSpan(span, undefined, 'client_disconnected');
           throw new ClientAbortedError();
         }
@@ -107,7 +108,7 @@ export async function callWithFailover<T>(
         const otherKeyReady = deployment.provider.keys.some((k) => k.enabled && !failedKeys.has(k.id) && !deps.breakers.isOpen(deployment.provider, k));
         const wait = otherKeyReady ? 0 : backoffMs(policy, retry, e instanceof UpstreamError ? e.retryAfterSeconds : undefined);
         if (wait > policy.maxWaitMs || Date.now() + wait > deadline) break;
-        if (wait > 0) await sleep(wait, abort.signal);
+        if (wait > 0) await sleep(wait, abort);
       } finally {
         deps.keys.release(target.key);
       }

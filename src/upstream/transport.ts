@@ -2,6 +2,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderConfig } from '../config/catalogue.js';
 import { ClientAbortedError, UpstreamError, UpstreamTimeoutError } from '../errors.js';
 import type { UpstreamHttpRequest } from '../providers/types.js';
+import { Cancel } from '../util/cancel.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -78,13 +79,11 @@ export class Transport {
    * can still retry or fail over; its timer and the link to `abort` are undone when the body
    * closes or the exchange fails.
    */
-  async send(provider: ProviderConfig, req: UpstreamHttpRequest, abort?: AbortController): Promise<UpstreamResponse> {
+  async send(provider: ProviderConfig, req: UpstreamHttpRequest, abort?: Cancel): Promise<UpstreamResponse> {
     const ep = this.endpoint(provider);
-    const exchange = new AbortController();
-    const caller = abort?.signal;
-    const onCallerAbort = () => exchange.abort();
-    if (caller?.aborted) exchange.abort();
-    else caller?.addEventListener('abort', onCallerAbort, { once: true });
+    const exchange = new Cancel();
+    const caller = abort;
+    const unlink = caller?.onAbort(() => exchange.abort());
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -94,7 +93,7 @@ export class Transport {
     const release = () => {
       clearTimeout(timer);
       silence.stop();
-      caller?.removeEventListener('abort', onCallerAbort);
+      unlink?.();
     };
     try {
       const backstopMs = provider.firstByteTimeoutMs + UNDICI_BACKSTOP_SLACK_MS;
@@ -104,7 +103,7 @@ export class Transport {
         path: ep.basePath + req.path,
         headers: req.headers,
         body: req.body,
-        signal: exchange.signal,
+        signal: exchange,
         headersTimeout: backstopMs,
         bodyTimeout: backstopMs,
       });
@@ -133,11 +132,25 @@ export class Transport {
         status: res.statusCode,
         headers: res.headers,
         pieces,
-        text: async () => {
-          let out = '';
-          for await (const piece of pieces()) out += piece;
-          return out;
-        },
+        // The whole body by its events: an async iterator costs several allocations per piece.
+        text: () =>
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            body.setEncoding('utf8');
+            silence.waiting();
+            body.on('data', (piece: string) => {
+              out += piece;
+              silence.waiting();
+            });
+            body.once('end', () => {
+              silence.arrived();
+              resolve(out);
+            });
+            body.once('error', (err) => {
+              silence.arrived();
+              reject(fail(err));
+            });
+          }),
         timedOut: () => timedOut,
         destroy: () => void body.destroy(),
       };
@@ -165,7 +178,7 @@ class Silence {
 
   constructor(
     ms: number,
-    private readonly exchange: AbortController,
+    private readonly exchange: Cancel,
   ) {
     this.timer = setTimeout(this.expire, ms);
     this.timer.unref();

@@ -2,9 +2,10 @@ import type { ProviderConfig } from '../../config/catalogue.js';
 import { adapterFor } from '../../providers/registry.js';
 import type { ProviderTestResult } from '../../sdk/admin-api/index.js';
 import type { Transport } from '../../upstream/transport.js';
+import { Cancel } from '../../util/cancel.js';
 
-function timeoutController(ms: number): AbortController {
-  const c = new AbortController();
+function timeoutController(ms: number): Cancel {
+  const c = new Cancel();
   setTimeout(() => c.abort(), ms).unref();
   return c;
 }

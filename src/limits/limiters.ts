@@ -4,6 +4,12 @@ import type { RedisClient } from '../store/redis.js';
 import { RedisScript } from '../store/redis-script.js';
 import { Batcher } from '../util/batcher.js';
 
+/** Points to add to a take's window once the request's real usage is known. */
+interface Correction {
+  take: LimitTake;
+  points: number;
+}
+
 /** One limit a request takes from: a fixed window of `durationSeconds` that holds `limit` points. */
 export interface LimitTake {
   kind: string;
@@ -22,15 +28,22 @@ export interface WindowState {
 /** Every take admitted (one window each, in order), or the first that refused with its window as it stands (nothing taken). */
 export type TakeOutcome = { ok: true; windows: WindowState[] } | { ok: false; refused: number; window: WindowState };
 
-// ARGV: the number of requests, then per request its number of takes and per take (points, limit,
-// window ms); KEYS: every take's window, in order. A request takes all of its limits or none, so
-// a refusal never consumes what another limit of the same request had room for. Returns per
-// request 0 then (consumed, ms left) per take, or the refusing take's position then its window.
-// Windows are integers with an expiry, as rate-limiter-flexible keeps them (same names), so a
-// rolling upgrade keeps every count.
-const TAKE = new RedisScript(`local out = {}
-local a, k = 2, 1
-for _ = 1, tonumber(ARGV[1]) do
+// ARGV: the number of corrections and the points each adds (negative: given back); then the
+// number of requests, per request its number of takes, and per take (points, limit, window ms).
+// KEYS: the corrected windows, then every take's window, in order. A correction leaves a window
+// that has ended alone (it belonged to it) and none below zero; it is applied before the takes,
+// so a request sees every correction made before it was admitted. A request takes all of its
+// limits or none, so a refusal never consumes what another limit of the same request had room
+// for. Returns per request 0 then (consumed, ms left) per take, or the refusing take's position
+// then its window. Windows are integers with an expiry, as rate-limiter-flexible keeps them
+// (same names), so a rolling upgrade keeps every count.
+const TAKE = new RedisScript(`local nc = tonumber(ARGV[1])
+for i = 1, nc do
+  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('INCRBY', KEYS[i], ARGV[1 + i]) < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
+end
+local out = {}
+local a, k = nc + 3, nc + 1
+for _ = 1, tonumber(ARGV[nc + 2]) do
   local n = tonumber(ARGV[a])
   local refused = 0
   for t = 0, n - 1 do
@@ -62,12 +75,12 @@ for _ = 1, tonumber(ARGV[1]) do
 end
 return out`);
 
-// KEYS: windows; ARGV: points to add to each (negative: given back). A window that has ended is
-// left alone (the correction belonged to it), and none goes below zero.
-const CORRECT = new RedisScript(`for i = 1, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('INCRBY', KEYS[i], ARGV[i]) < 0 then redis.call('SET', KEYS[i], 0, 'KEEPTTL') end
-end
-return #KEYS`);
+/**
+ * Corrections go with the next batch of takes (in front of it), or on their own after this long
+ * when no request comes: they only move a window by the difference between a request's estimate
+ * and its real usage, and riding along costs neither the gateway nor Redis a call of its own.
+ */
+const CORRECTION_DELAY_MS = 20;
 
 /** How many requests' limits go to Redis in one script call, and how many calls may be in flight. */
 const BATCH = { maxBatch: 128, maxInFlight: 4 };
@@ -76,8 +89,9 @@ const BATCH = { maxBatch: 128, maxInFlight: 4 };
  * Fixed-window limits shared by every instance, in Redis. The limits of every request admitted
  * in the same event-loop turn go in one script call (one round trip and one command for the
  * lot, however many requests and limits), and token corrections are summed per window and sent
- * together in the background. On a Redis Cluster, whose windows live on different nodes, each
- * window is its own call, and a request's takes are given back when another of them refuses.
+ * in front of the next batch (or on their own when none comes). On a Redis Cluster, whose
+ * windows live on different nodes, each window is its own call, corrections are sent on their
+ * own, and a request's takes are given back when another of them refuses.
  *
  * When Redis is not ready or a call fails, in-memory insurance limiters take over at once
  * (points divided by `insuranceDivisor`, the expected number of instances, so the total stays
@@ -86,7 +100,7 @@ const BATCH = { maxBatch: 128, maxInFlight: 4 };
 export class LimiterSet {
   private readonly memory = new Map<string, RateLimiterMemory>();
   private readonly batcher: Batcher<LimitTake[], TakeOutcome> | undefined;
-  private corrections = new Map<string, { take: LimitTake; points: number }>();
+  private corrections = new Map<string, Correction>();
   private correctionScheduled = false;
 
   constructor(
@@ -94,7 +108,7 @@ export class LimiterSet {
     private readonly prefix: string,
     private readonly insuranceDivisor: number,
   ) {
-    if (redis && !(redis instanceof Cluster)) this.batcher = new Batcher((requests) => this.takeInRedis(redis, requests), BATCH);
+    if (redis && !(redis instanceof Cluster)) this.batcher = new Batcher((requests) => this.takeInRedis(redis, requests, this.takeCorrections()), BATCH);
   }
 
   /** Takes every limit of one request, or none of them. */
@@ -116,16 +130,17 @@ export class LimiterSet {
     else this.corrections.set(key, { take, points });
     if (this.correctionScheduled) return;
     this.correctionScheduled = true;
-    setImmediate(() => void this.flushCorrections());
+    if (this.batcher) setTimeout(() => void this.flushCorrections(), CORRECTION_DELAY_MS).unref();
+    else setImmediate(() => void this.flushCorrections());
   }
 
   private windowKey(t: LimitTake): string {
     return `${this.prefix}rl:${t.kind}:${t.key}`;
   }
 
-  private async takeInRedis(redis: RedisClient, requests: LimitTake[][]): Promise<TakeOutcome[]> {
-    const keys: string[] = [];
-    const args: (string | number)[] = [requests.length];
+  private async takeInRedis(redis: RedisClient, requests: LimitTake[][], corrections: Correction[] = []): Promise<TakeOutcome[]> {
+    const keys = corrections.map((c) => this.windowKey(c.take));
+    const args: (string | number)[] = [corrections.length, ...corrections.map((c) => c.points), requests.length];
     for (const takes of requests) {
       args.push(takes.length);
       for (const t of takes) {
@@ -137,6 +152,7 @@ export class LimiterSet {
     try {
       out = (await TAKE.run(redis, keys, args)) as number[];
     } catch {
+      for (const c of corrections) this.memoryCorrect(c.take, c.points);
       return Promise.all(requests.map((takes) => this.takeInMemory(takes, this.insuranceDivisor)));
     }
     let i = 0;
@@ -193,19 +209,23 @@ export class LimiterSet {
     return rl;
   }
 
+  /** The corrections not yet sent, to go with the call about to be made. */
+  private takeCorrections(): Correction[] {
+    if (this.corrections.size === 0) return [];
+    const pending = [...this.corrections.values()];
+    this.corrections = new Map();
+    return pending;
+  }
+
   private async flushCorrections(): Promise<void> {
     this.correctionScheduled = false;
-    const batch = [...this.corrections.values()];
-    this.corrections = new Map();
+    const batch = this.takeCorrections();
+    if (batch.length === 0) return;
     const redis = this.redis;
-    const inMemory = () => batch.forEach(({ take, points }) => this.memoryCorrect(take, points));
-    if (!redis || redis.status !== 'ready') return inMemory();
-    try {
-      if (redis instanceof Cluster) await Promise.all(batch.map(({ take, points }) => CORRECT.run(redis, [this.windowKey(take)], [points])));
-      else await CORRECT.run(redis, batch.map(({ take }) => this.windowKey(take)), batch.map(({ points }) => points));
-    } catch {
-      inMemory();
-    }
+    if (!redis || redis.status !== 'ready') return batch.forEach((c) => this.memoryCorrect(c.take, c.points));
+    // takeInRedis gives failed corrections to the insurance limiters.
+    if (redis instanceof Cluster) await Promise.all(batch.map((c) => this.takeInRedis(redis, [], [c])));
+    else await this.takeInRedis(redis, [], batch);
   }
 
   private memoryCorrect(take: LimitTake, points: number): void {

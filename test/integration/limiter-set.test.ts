@@ -79,6 +79,17 @@ describe('limits in Redis', () => {
     await waitFor(async () => (await consumed(p, 'tpm', 'u')) === 7, { what: 'the next correction' });
     expect(await redis.exists(`${p}rl:tpm:gone`)).toBe(0);
   });
+
+  it('a correction made before a request is admitted counts for it, and rides in its call', async () => {
+    const p = prefix();
+    const set = new LimiterSet(redis, p, 1);
+    const big = take('tpm', 'u', 2000, 3000);
+    expect(await set.takeAll([big])).toMatchObject({ ok: true });
+    const before = scriptCalls;
+    set.adjust(big, -1990); // the request used 10 tokens
+    expect(await set.takeAll([big])).toMatchObject({ ok: true, windows: [{ consumed: 2010 }] });
+    expect(scriptCalls - before).toBe(1);
+  });
 });
 
 describe('limits without Redis', () => {

@@ -209,8 +209,23 @@ describe('on a Redis Cluster, behind PgBouncer in transaction pooling mode', () 
   it('an answer cached by one instance is a hit on another, and the cache stays within CACHE_MAX_ENTRIES', async () => {
     const { key } = await userKey('10');
     const ask = (node: GatewayProcess, content: string) => chat(node, key, { temperature: 0, messages: [{ role: 'user', content }] });
+    const cachedEntries = async () => {
+      let n = 0;
+      for (const node of client.nodes('master')) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', `${c.prefix}cache:*`, 'COUNT', 1000);
+          n += keys.length;
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      return n;
+    };
+    const before = await cachedEntries();
     const first = await ask(c.nodes[0]!, 'cache me across instances');
     expect(first.headers.get('x-cache')).toBe('MISS');
+    // The answer is stored after it is sent: another instance asked before then misses and stores its own.
+    await waitFor(async () => (await cachedEntries()) > before, { what: 'the first answer stored in the cache' });
     const hit = await waitFor(async () => {
       const r = await ask(c.nodes[2]!, 'cache me across instances');
       return r.headers.get('x-cache') === 'HIT' && r;
@@ -220,15 +235,7 @@ describe('on a Redis Cluster, behind PgBouncer in transaction pooling mode', () 
     for (let i = 0; i < 60; i++) await ask(c.nodes[i % 3]!, `fill the cache ${i}`);
     const last = await ask(c.nodes[0]!, 'the last one');
     await waitFor(async () => (await ask(c.nodes[1]!, 'the last one')).headers.get('x-cache') === 'HIT', { what: 'the last answer cached' });
-    let entries = 0;
-    for (const node of client.nodes('master')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `${c.prefix}cache:*`, 'COUNT', 1000);
-        entries += keys.length;
-        cursor = next;
-      } while (cursor !== '0');
-    }
+    const entries = await cachedEntries();
     expect(last.status).toBe(200);
     // 62 answers over 16 shards of 2 (40 / 16): nearly every shard is full, none holds more.
     const layout = new CacheLayout(c.prefix, 40);

@@ -12,8 +12,8 @@ import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '../helpers/env.js';
 
 /**
  * Appending to the settlement stream against a real Redis: settlements of requests finishing in
- * the same moment share one script call, and each is still its own sealed entry, counted once
- * for its instance.
+ * the same moment share one script call and one sealed entry (a line each), counted once for
+ * its instance.
  */
 let redis: Redis;
 let db: PgDb;
@@ -44,7 +44,7 @@ function settlement(i: number): LeasedSettlement {
 }
 
 describe('appending settlements', () => {
-  it('requests finishing together share one script call; each is its own sealed entry, counted for its instance', async () => {
+  it('requests finishing together share one script call and one sealed entry, counted for its instance', async () => {
     const prefix = `append-test:${Math.random().toString(36).slice(2)}:`;
     const stream = new SettlementStream(redis, signer, new SettlementWriter(db, log, 'instance-a'), log, { instanceId: 'instance-a', prefix, claimIdleMs: 30_000 });
     await stream.append(settlement(0)); // loads the script
@@ -52,18 +52,19 @@ describe('appending settlements', () => {
     await Promise.all(Array.from({ length: 40 }, (_, i) => stream.append(settlement(i + 1))));
     expect(scriptCalls - before).toBeLessThanOrEqual(4);
     const entries = await redis.xrange(`${prefix}{credits}:settlements`, '-', '+');
-    expect(entries).toHaveLength(41);
-    const costs = entries.map(([, fields]) => {
+    expect(entries.length).toBeGreaterThanOrEqual(2);
+    expect(entries.length).toBeLessThanOrEqual(5);
+    const costs = entries.flatMap(([, fields]) => {
       const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 ? [] : [[v, fields[i + 1]]])));
+      expect(f.i).toBe('instance-a');
       const opened = signer.open(`settlement:${f.r}`, f.d!);
       expect(opened.ok).toBe(true);
-      const s = decodeSettlement((opened as { value: string }).value);
-      expect(s.requestId).toBe(f.r);
-      expect(f.i).toBe('instance-a');
-      return Number(s.cost);
+      const settlements = (opened as { value: string }).value.split('\n').map(decodeSettlement);
+      expect(settlements[0]!.requestId).toBe(f.r);
+      return settlements.map((s) => Number(s.cost));
     });
     expect(costs.sort((a, b) => a - b)).toEqual(Array.from({ length: 41 }, (_, i) => i));
-    expect(await redis.hget(`${prefix}{credits}:unwritten`, 'instance-a')).toBe('41');
+    expect(await redis.hget(`${prefix}{credits}:unwritten`, 'instance-a')).toBe(String(entries.length));
     await redis.del(`${prefix}{credits}:settlements`, `${prefix}{credits}:unwritten`);
   });
 

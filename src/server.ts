@@ -30,7 +30,7 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { PgDb } from './store/pg.js';
 import { PgliteDb } from './store/pglite.js';
-import { createRedis, duplicateRedis, redisReady, type RedisClient } from './store/redis.js';
+import { createRedis, redisReady, type RedisClient } from './store/redis.js';
 import { SignedStore, warnOncePerKind } from './store/signed-store.js';
 import { Signer } from './store/signer.js';
 import { SecretBox, sha256 } from './store/secrets.js';
@@ -115,13 +115,11 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
   const notice = tracingNotice(env);
   if (notice) log.warn(`tracing: ${notice}`);
-  // Limits get their own connection: their batches (one script call for every request admitted
-  // in the same moment) never queue behind settlement appends or cache reads.
-  const limitsRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
-  limitsRedis?.on('error', () => undefined);
+  // Limits share the auto-pipelined connection: a batch of takes and a batch of settlement
+  // appends made in the same moment leave in one write.
   const limits = new Limits(
-    new LimiterSet(limitsRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
-    new ConcurrencyLeases(limitsRedis, env.REDIS_KEY_PREFIX, 15 * 60_000),
+    new LimiterSet(redis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
+    new ConcurrencyLeases(redis, env.REDIS_KEY_PREFIX, 15 * 60_000),
     metrics,
     { globalRpm: env.GLOBAL_RPM },
   );
@@ -235,7 +233,6 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       await gw.alerts.stop();
       await sync.stop();
       await shared.close();
-      limitsRedis?.disconnect();
       gw.breakers.shutdown();
       await gw.transport.close();
       await tracer.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'exporting the last spans failed'));

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { sha256 } from '../store/secrets.js';
 
 /**
@@ -20,8 +20,9 @@ export function generateApiKey(): NewApiKey {
   return { secret, hash: sha256(secret), prefix: secret.slice(0, 7) };
 }
 
-export function hashApiKey(secret: string): Buffer {
-  return sha256(secret);
+/** The key's SHA-256 in base64url, as the verdict caches name it; one-shot hashing, ~8× cheaper than a Hash object. */
+export function apiKeyId(secret: string): string {
+  return hash('sha256', secret, 'base64url');
 }
 
 /** Pulls the key from "Authorization: Bearer <key>" (or "x-api-key", which some SDKs send). */

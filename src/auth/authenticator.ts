@@ -1,7 +1,7 @@
 import type { Queryable } from '../store/db.js';
 import type { SharedStore } from '../store/shared.js';
 import { AuthenticationError, PermissionError } from '../errors.js';
-import { hashApiKey } from './api-keys.js';
+import { apiKeyId } from './api-keys.js';
 import type { Principal } from './principal.js';
 
 interface KeyRow {
@@ -109,13 +109,17 @@ export class Authenticator implements KeyVerdictSource {
 
   async authenticate(secret: string | undefined): Promise<Principal> {
     if (!secret) throw new AuthenticationError('Missing API key. Pass it as "Authorization: Bearer <key>".', 'missing_api_key');
-    const v = await this.verdict(hashApiKey(secret));
+    const v = await this.verdictById(apiKeyId(secret));
     if (!v.ok) throw verdictToError(v);
     return v.principal;
   }
 
-  async verdict(hash: Buffer): Promise<KeyVerdict> {
-    const id = hash.toString('base64url');
+  verdict(hash: Buffer): Promise<KeyVerdict> {
+    return this.verdictById(hash.toString('base64url'));
+  }
+
+  /** `id`: the key's SHA-256 in base64url, as the caches name it. */
+  private async verdictById(id: string): Promise<KeyVerdict> {
     const now = Date.now();
     const hit = this.cache.get(id);
     // A key's own expiry needs no change event: every cached verdict is checked against it.
@@ -126,7 +130,7 @@ export class Authenticator implements KeyVerdictSource {
     const name = this.sharedKey(id);
     let verdict = await this.fromShared(name);
     if (!verdict) {
-      verdict = await lookupKey(this.db, hash);
+      verdict = await lookupKey(this.db, Buffer.from(id, 'base64url'));
       if (generation === this.generation) void this.toShared(name, verdict);
     }
     verdict = stillValid(verdict, now);

@@ -188,8 +188,10 @@ function whereTheTimeGoes(r: R): string[] {
     'Where the time goes: at full load the gateway itself uses ' +
       `${ns.cpuPerRequestMs} ms of CPU per request, so its one core tops out near ${ceiling.toLocaleString('en')} requests/s` +
       (pt ? ` (a bare pass-through uses ${pt.cpuPerRequestMs} ms)` : '') +
-      '. A request makes no Postgres round trip of its own: its hold comes from the escrow lease in memory and its settlement is ' +
-      'appended to the Redis settlement stream (one Redis round trip, plus the limits\' own); settlers write the stream to Postgres ' +
+      '. A request makes no Postgres round trip of its own and two Redis round trips: its limits are taken before the upstream call ' +
+      'and its settlement is appended to the Redis settlement stream before the answer completes, each in one script call shared ' +
+      'with every request doing the same in that moment (the token correction rides with the next batch of takes); its hold comes ' +
+      'from the escrow lease in memory; settlers write the stream to Postgres ' +
       `in batches. At 1,000 requests/s that writing costs ${at1k.perRequestCpuMs.postgres} ms of Postgres CPU and Redis ${at1k.perRequestCpuMs.redis} ms per request ` +
       `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy). `,
       'Profile: `npx tsx bench/profile.ts` (node --cpu-prof on the gateway, self time by package and function).',

@@ -30,7 +30,7 @@ import type { Db } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { PgDb } from './store/pg.js';
 import { PgliteDb } from './store/pglite.js';
-import { createRedis, redisReady, type RedisClient } from './store/redis.js';
+import { createRedis, duplicateRedis, redisReady, type RedisClient } from './store/redis.js';
 import { SignedStore, warnOncePerKind } from './store/signed-store.js';
 import { Signer } from './store/signer.js';
 import { SecretBox, sha256 } from './store/secrets.js';
@@ -115,11 +115,14 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   if (tracer.enabled) log.info({ serviceName: env.OTEL_SERVICE_NAME ?? 'tollgate' }, 'tracing on: spans exported over OTLP/HTTP');
   const notice = tracingNotice(env);
   if (notice) log.warn(`tracing: ${notice}`);
-  // Limits share the auto-pipelined connection: a batch of takes and a batch of settlement
-  // appends made in the same moment leave in one write.
+  // The request path's own Redis calls (limits, settlement appends) batch themselves per
+  // event-loop turn and are written the moment a batch is made: auto-pipelining would hold each
+  // batch back one more turn.
+  const hotRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
+  hotRedis?.on('error', () => undefined);
   const limits = new Limits(
-    new LimiterSet(redis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
-    new ConcurrencyLeases(redis, env.REDIS_KEY_PREFIX, 15 * 60_000),
+    new LimiterSet(hotRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
+    new ConcurrencyLeases(hotRedis, env.REDIS_KEY_PREFIX, 15 * 60_000),
     metrics,
     { globalRpm: env.GLOBAL_RPM },
   );
@@ -173,9 +176,9 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
     degradableProbes: redis ? { redis: async () => void (await redis.ping()) } : {},
   };
 
-  if (redis) {
+  if (hotRedis) {
     const seal = new Signer(Buffer.from(encryptionKey, 'utf8'), 'tollgate settlement seal v1');
-    gw.credits.useStream(new SettlementStream(redis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS, lingerMs: env.SETTLEMENT_LINGER_MS }));
+    gw.credits.useStream(new SettlementStream(hotRedis, seal, gw.credits.writer, log, { instanceId, prefix: env.REDIS_KEY_PREFIX, claimIdleMs: env.SETTLEMENT_CLAIM_IDLE_MS, lingerMs: env.SETTLEMENT_LINGER_MS }));
   }
   const sync = new ConfigSync(db, shared, config, gw.auth, log, { instanceId, checkIntervalMs: env.CONFIG_CHECK_INTERVAL_MS, leaseMs: 6_000 });
   await sync.start();
@@ -237,6 +240,7 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
       await gw.transport.close();
       await tracer.shutdown().catch((err: Error) => log.warn({ err: err.message }, 'exporting the last spans failed'));
       await db.close();
+      hotRedis?.disconnect();
       redis?.disconnect();
       log.info({ instanceId }, 'tollgate stopped');
       log.flush();

@@ -16,8 +16,8 @@ import type { LeasedSettlement, SettlementWriter } from './settlements.js';
  * sweeper whose leases must wait (a lease is released only after its settlements are written).
  * Entries are sealed with a key Redis never sees; a forged one is dropped.
  *
- * An entry carries the settlements of the requests that finished in the same moment on one
- * instance (one line each, in the codec's form), sealed once: one command, one seal and one
+ * An entry carries the settlements of the requests that finished on one instance in the same
+ * event-loop turn (one line each, in the codec's form), sealed once: one command, one seal and one
  * entry to read and acknowledge per batch instead of per request. It is acknowledged once every
  * settlement in it is written (each applies once, so an entry written twice costs nothing).
  */
@@ -30,10 +30,9 @@ redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return 1`);
 
 /**
- * Settlements of requests finishing in the same moment go to Redis as one entry: measured, one
- * command per request costs the gateway ~20 µs of CPU and one per batch of 32 ~6 µs a request,
- * and a batch adds no wait (it leaves at the end of the event-loop turn, or when a batch in
- * flight returns).
+ * Settlements of requests finishing in the same event-loop turn go to Redis as one entry:
+ * measured, one command per request costs the gateway ~20 µs of CPU and one per batch of 32
+ * ~6 µs a request, and a batch waits only for the end of the turn.
  */
 const APPEND_BATCH = { maxBatch: 128, maxInFlight: 4 };
 

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LimiterSet, type LimitTake } from '../../src/limits/limiters.js';
+import { countScriptCalls } from '../helpers/script-calls.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
 import { ownRedis } from '../helpers/redis-server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -13,16 +14,12 @@ import { waitFor } from '../helpers/wait.js';
  */
 let redis: Redis;
 /** Script calls sent on `redis` (counted on the client; Redis itself is real). */
-let scriptCalls = 0;
+let scripts: { readonly count: number };
 
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: false });
   await new Promise((r) => redis.once('ready', r));
-  const evalsha = redis.evalsha.bind(redis);
-  redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
-    scriptCalls++;
-    return evalsha(...args);
-  }) as typeof redis.evalsha;
+  scripts = countScriptCalls(redis);
 });
 afterAll(() => redis.disconnect());
 
@@ -36,9 +33,9 @@ describe('limits in Redis', () => {
     const p = prefix();
     const set = new LimiterSet(redis, p, 1);
     await set.takeAll([take('rpm', 'warm', 1, 10)]); // the script is loaded
-    const before = scriptCalls;
+    const before = scripts.count;
     const outcomes = await Promise.all(Array.from({ length: 50 }, () => set.takeAll([take('rpm', 'u1', 1, 30), take('tpm', 'u1', 10, 100_000)])));
-    expect(scriptCalls - before).toBeLessThanOrEqual(4); // at most one per batch in flight, not one per request or limit
+    expect(scripts.count - before).toBeLessThanOrEqual(4); // at most one per batch in flight, not one per request or limit
     expect(outcomes.filter((o) => o.ok)).toHaveLength(30);
     expect(await consumed(p, 'rpm', 'u1')).toBe(30);
     // Refused requests took nothing, not even from the limit that had room.
@@ -67,10 +64,10 @@ describe('limits in Redis', () => {
     const set = new LimiterSet(redis, p, 1);
     const t = take('tpm', 'u', 1000, 100_000);
     await set.takeAll([t]);
-    const before = scriptCalls;
+    const before = scripts.count;
     for (let i = 0; i < 10; i++) set.adjust(t, -90); // ten requests used 10 tokens of the 100 each held
     await waitFor(async () => (await consumed(p, 'tpm', 'u')) === 100, { what: 'the corrections to land' });
-    expect(scriptCalls - before).toBe(1);
+    expect(scripts.count - before).toBe(1);
     set.adjust(t, -5_000);
     await waitFor(async () => (await consumed(p, 'tpm', 'u')) === 0, { what: 'the window to stop at zero' });
     expect(await redis.pttl(`${p}rl:tpm:u`)).toBeGreaterThan(50_000); // the window keeps its end
@@ -85,10 +82,10 @@ describe('limits in Redis', () => {
     const set = new LimiterSet(redis, p, 1);
     const big = take('tpm', 'u', 2000, 3000);
     expect(await set.takeAll([big])).toMatchObject({ ok: true });
-    const before = scriptCalls;
+    const before = scripts.count;
     set.adjust(big, -1990); // the request used 10 tokens
     expect(await set.takeAll([big])).toMatchObject({ ok: true, windows: [{ consumed: 2010 }] });
-    expect(scriptCalls - before).toBe(1);
+    expect(scripts.count - before).toBe(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settl
 import { requestRow } from '../../src/pipeline/settle.js';
 import { PgDb } from '../../src/store/pg.js';
 import { Signer } from '../../src/store/signer.js';
+import { countScriptCalls } from '../helpers/script-calls.js';
 import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '../helpers/env.js';
 
 /**
@@ -17,18 +18,14 @@ import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '../helpers/env.js';
  */
 let redis: Redis;
 let db: PgDb;
-let scriptCalls = 0;
+let scripts: { readonly count: number };
 const log = pino({ level: 'silent' });
 const signer = new Signer(Buffer.from('settlement-append-test-key-0123456789'), 'tollgate settlement seal v1');
 
 beforeAll(async () => {
   redis = new Redis(TEST_REDIS_URL, { enableAutoPipelining: true });
   await new Promise((r) => redis.once('ready', r));
-  const evalsha = redis.evalsha.bind(redis);
-  redis.evalsha = ((...args: Parameters<typeof evalsha>) => {
-    scriptCalls++;
-    return evalsha(...args);
-  }) as typeof redis.evalsha;
+  scripts = countScriptCalls(redis);
   // The writer is not started here: nothing reaches Postgres.
   db = new PgDb({ connectionString: TEST_PG_ADMIN_URL, poolSize: 1 });
 });
@@ -48,9 +45,9 @@ describe('appending settlements', () => {
     const prefix = `append-test:${Math.random().toString(36).slice(2)}:`;
     const stream = new SettlementStream(redis, signer, new SettlementWriter(db, log, 'instance-a'), log, { instanceId: 'instance-a', prefix, claimIdleMs: 30_000 });
     await stream.append(settlement(0)); // loads the script
-    const before = scriptCalls;
+    const before = scripts.count;
     await Promise.all(Array.from({ length: 40 }, (_, i) => stream.append(settlement(i + 1))));
-    expect(scriptCalls - before).toBeLessThanOrEqual(4);
+    expect(scripts.count - before).toBeLessThanOrEqual(4);
     const entries = await redis.xrange(`${prefix}{credits}:settlements`, '-', '+');
     expect(entries.length).toBeGreaterThanOrEqual(2);
     expect(entries.length).toBeLessThanOrEqual(5);

@@ -9,6 +9,7 @@ import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from '../helper
 import type { TestGateway } from '../helpers/gateway.js';
 import { expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { waitFor } from '../helpers/wait.js';
+import { adminCall } from '../helpers/admin-call.js';
 
 /**
  * scripts/cluster.ts: three gateway processes behind the Node load balancer, as compose.yaml runs
@@ -35,16 +36,7 @@ describe('the local cluster (three replicas behind a load balancer)', () => {
       env: { SEED_FILE: 'none', LEASE_IDLE_MS: '200', SHUTDOWN_DEADLINE_MS: '5000', LOG_LEVEL: 'warn' },
     });
     // The admin API through the balancer, as an operator would use it.
-    const admin = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${cluster.url}/admin/api${path}`, {
-        method,
-        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status}: ${text}`);
-      return text ? JSON.parse(text) : undefined;
-    };
+    const admin = (method: string, path: string, body?: unknown) => adminCall(cluster.url, method, path, body);
     const gw = { admin } as unknown as TestGateway;
     await seedMockCatalogue(gw, mock);
     const user = await createUserWithKey(gw, { credits: '100' });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
-import { TEST_ADMIN_TOKEN } from './env.js';
 import { spawnGateway, type GatewayProcess } from './spawn.js';
+import { adminCall } from './admin-call.js';
 
 export interface Cluster {
   db: TestDatabase;
@@ -43,16 +43,7 @@ export async function startCluster(n: number, opts: ClusterOptions = {}): Promis
     throw err;
   }
   nodes.sort((a, b) => a.url.localeCompare(b.url));
-  const admin = async (node: GatewayProcess, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${node.url}/admin/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = (node: GatewayProcess, method: string, path: string, body?: unknown) => adminCall(node.url, method, path, body);
   return { db, mock, nodes, prefix, admin, close };
 }
 

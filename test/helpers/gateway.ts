@@ -3,6 +3,7 @@ import { loadEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { TEST_ADMIN_TOKEN, TEST_ENCRYPTION_KEY, TEST_REDIS_URL } from './env.js';
+import { adminCall } from './admin-call.js';
 
 export interface TestGateway extends RunningGateway {
   adminToken: string;
@@ -29,15 +30,6 @@ export async function startTestGateway(opts: { databaseUrl: string; redisPrefix?
     ...opts.env,
   });
   const running = await startGateway(env, { log: createLogger(env.LOG_LEVEL, opts.logTo ?? process.stderr) });
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${running.url}/admin/api${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`admin ${method} ${path} → ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const admin = (method: string, path: string, body?: unknown) => adminCall(running.url, method, path, body);
   return { ...running, adminToken: TEST_ADMIN_TOKEN, admin, close: () => running.shutdown() };
 }

@@ -168,13 +168,9 @@ export class LimiterSet {
     });
   }
 
+  /** takeInRedis never rejects: a window Redis could not take is taken by the insurance limiter. */
   private async takeEachInCluster(redis: RedisClient, takes: LimitTake[]): Promise<TakeOutcome> {
-    let results: TakeOutcome[];
-    try {
-      results = await Promise.all(takes.map((t) => this.takeInRedis(redis, [[t]]).then((r) => r[0]!)));
-    } catch {
-      return this.takeInMemory(takes, this.insuranceDivisor);
-    }
+    const results = await Promise.all(takes.map(async (t) => (await this.takeInRedis(redis, [[t]]))[0]!));
     const refused = results.findIndex((r) => !r.ok);
     if (refused < 0) return { ok: true, windows: results.map((r) => (r as { windows: WindowState[] }).windows[0]!) };
     results.forEach((r, i) => r.ok && this.adjust(takes[i]!, -takes[i]!.points));

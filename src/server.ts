@@ -120,6 +120,8 @@ export async function startGateway(env: Env, opts: { log?: Logger } = {}): Promi
   // batch back one more turn.
   const hotRedis = redis && duplicateRedis(redis, { enableAutoPipelining: false });
   hotRedis?.on('error', () => undefined);
+  // Its first requests must find it connected (it queues nothing offline), as they find the shared one.
+  if (hotRedis && redis?.status === 'ready') await redisReady(hotRedis, 2_000);
   const limits = new Limits(
     new LimiterSet(hotRedis, env.REDIS_KEY_PREFIX, env.LIMITS_EXPECTED_INSTANCES),
     new ConcurrencyLeases(hotRedis, env.REDIS_KEY_PREFIX, 15 * 60_000),

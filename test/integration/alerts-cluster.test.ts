@@ -134,7 +134,11 @@ describe('alerts across three instances', () => {
       expect(first.status).toBe(500);
       expect(r.at - first.at).toBeGreaterThanOrEqual(50);
     }
-    const log = await admin('GET', `/webhooks/${hook.id}/deliveries`);
+    // A delivery is recorded once its sender has the answer, a moment after the receiver has it.
+    const log = await waitFor(async () => {
+      const l = await admin('GET', `/webhooks/${hook.id}/deliveries`);
+      return l.data.length === 4 && l.data.every((d: { state: string }) => d.state === 'delivered') && l;
+    }, { what: 'the four deliveries recorded as delivered' });
     expect(log.data).toHaveLength(4);
     for (const d of log.data) expect(d).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200, lastError: null });
 

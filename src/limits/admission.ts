@@ -36,16 +36,7 @@ export class Limits {
 
   /** User-level limits of the plan, and the global ceiling. */
   async admit(userId: string, plan: PlanConfig | undefined, leaseId: string, est: { tokens: number; stream: boolean }): Promise<Admission> {
-    const takes: Take[] = [];
-    if (plan?.rpm) takes.push(this.take('rpm', plan.rpm, userId, 1, 'requests', (s) => `Rate limit reached for requests per minute (${plan.rpm}) on plan '${plan.id}'. Try again in ${s}s.`));
-    if (plan?.tpm) {
-      if (est.tokens > plan.tpm) {
-        this.metrics.limiterRejections.labels('tpm').inc();
-        throw new RateLimitError(`This request is estimated at ${est.tokens} tokens, more than the ${plan.tpm} tokens per minute of plan '${plan.id}'. Lower max_tokens or the prompt.`, 60, {}, 'tokens_per_minute_exceeded');
-      }
-      takes.push(this.take('tpm', plan.tpm, userId, est.tokens, 'tokens', (s) => `Rate limit reached for tokens per minute (${plan.tpm}) on plan '${plan.id}'. Try again in ${s}s.`));
-    }
-    if (this.opts.globalRpm) takes.push(this.take('global', this.opts.globalRpm, 'all', 1, 'requests', (s) => `The gateway is at its request ceiling. Try again in ${s}s.`));
+    const takes = this.userTakes(userId, plan, est.tokens);
     const states = await this.takeAll(takes);
     let leased = false;
     if (est.stream && plan?.maxConcurrentStreams) {
@@ -62,6 +53,31 @@ export class Limits {
       correctTokens: (actual) => tpm && this.correct(tpm, actual),
       release: () => leased && void this.leases.release(userId, leaseId),
     };
+  }
+
+  /**
+   * Whether a request that holds no concurrency lease may go ahead while admit() runs: its
+   * user-level windows all had ample room when this instance last saw them (LimiterSet.roomFor).
+   * A request without limits has nothing to wait for. False when admit() will refuse it anyway.
+   */
+  mayGoAhead(userId: string, plan: PlanConfig | undefined, estTokens: number): boolean {
+    if (plan?.tpm && estTokens > plan.tpm) return false;
+    return this.set.roomFor(this.userTakes(userId, plan, estTokens));
+  }
+
+  /** The windows admit() takes from: the plan's requests and tokens per minute, and the global ceiling. */
+  private userTakes(userId: string, plan: PlanConfig | undefined, estTokens: number): Take[] {
+    const takes: Take[] = [];
+    if (plan?.rpm) takes.push(this.take('rpm', plan.rpm, userId, 1, 'requests', (s) => `Rate limit reached for requests per minute (${plan.rpm}) on plan '${plan.id}'. Try again in ${s}s.`));
+    if (plan?.tpm) {
+      if (estTokens > plan.tpm) {
+        this.metrics.limiterRejections.labels('tpm').inc();
+        throw new RateLimitError(`This request is estimated at ${estTokens} tokens, more than the ${plan.tpm} tokens per minute of plan '${plan.id}'. Lower max_tokens or the prompt.`, 60, {}, 'tokens_per_minute_exceeded');
+      }
+      takes.push(this.take('tpm', plan.tpm, userId, estTokens, 'tokens', (s) => `Rate limit reached for tokens per minute (${plan.tpm}) on plan '${plan.id}'. Try again in ${s}s.`));
+    }
+    if (this.opts.globalRpm) takes.push(this.take('global', this.opts.globalRpm, 'all', 1, 'requests', (s) => `The gateway is at its request ceiling. Try again in ${s}s.`));
+    return takes;
   }
 
   /** Limits of one deployment: requests per minute per user and provider, and the provider key's own quotas. */

@@ -86,6 +86,16 @@ const CORRECTION_DELAY_MS = 20;
 const BATCH = { maxBatch: 128, maxInFlight: 4 };
 
 /**
+ * A request may go ahead while its limits are being taken (roomFor) only when every window it
+ * takes from had at least this share of its limit left, after the request, when this instance
+ * last saw it: another instance would have to use that much in between for the take to refuse.
+ */
+const EARLY_ROOM = 0.25;
+
+/** Windows this instance remembers having seen; past it, windows that have ended are forgotten. */
+const SEEN_MAX = 10_000;
+
+/**
  * Fixed-window limits shared by every instance, in Redis. The limits of every request admitted
  * in the same event-loop turn go in one script call (one round trip and one command for the
  * lot, however many requests and limits), and token corrections are summed per window and sent
@@ -102,6 +112,8 @@ export class LimiterSet {
   private readonly batcher: Batcher<LimitTake[], TakeOutcome> | undefined;
   private corrections = new Map<string, Correction>();
   private correctionScheduled = false;
+  /** Each window as this instance last saw it in Redis (points consumed, when it ends), plus what it took since. */
+  private readonly seen = new Map<string, { consumed: number; endsAt: number }>();
 
   constructor(
     private readonly redis: RedisClient | undefined,
@@ -119,6 +131,34 @@ export class LimiterSet {
     if (redis.status !== 'ready') return this.takeInMemory(takes, this.insuranceDivisor);
     if (this.batcher) return this.batcher.submit(takes);
     return this.takeEachInCluster(redis, takes);
+  }
+
+  /**
+   * Whether every window of `takes` had ample room (EARLY_ROOM of its limit, after these takes)
+   * when this instance last saw it in Redis, and has not ended since: the request may then go
+   * ahead while takeAll runs, since a refusal would need other instances to use that room in
+   * between. When true, the points are counted against that view at once, so requests going
+   * ahead together cannot all count on the same room. False for a window not seen yet.
+   */
+  roomFor(takes: LimitTake[]): boolean {
+    if (!this.redis) return false;
+    const now = Date.now();
+    for (const t of takes) {
+      const w = this.seen.get(this.windowKey(t));
+      if (!w || w.endsAt <= now || t.limit - w.consumed - t.points < t.limit * EARLY_ROOM) return false;
+    }
+    for (const t of takes) this.seen.get(this.windowKey(t))!.consumed += t.points;
+    return true;
+  }
+
+  /** Remembers a window as Redis answered it. */
+  private see(t: LimitTake, w: WindowState): void {
+    const key = this.windowKey(t);
+    const now = Date.now();
+    if (this.seen.size >= SEEN_MAX && !this.seen.has(key)) {
+      for (const [k, v] of this.seen) if (v.endsAt <= now) this.seen.delete(k);
+    }
+    if (this.seen.size < SEEN_MAX || this.seen.has(key)) this.seen.set(key, { consumed: w.consumed, endsAt: now + w.msBeforeNext });
   }
 
   /** Adds points to a window a take was made in (negative: gives them back); in the background. */
@@ -159,7 +199,9 @@ export class LimiterSet {
     const window = (t: LimitTake): WindowState => {
       const consumed = Number(out[i++]);
       const ttl = Number(out[i++]);
-      return { consumed, msBeforeNext: ttl >= 0 ? ttl : t.durationSeconds * 1000 };
+      const w = { consumed, msBeforeNext: ttl >= 0 ? ttl : t.durationSeconds * 1000 };
+      this.see(t, w);
+      return w;
     };
     return requests.map((takes) => {
       const refused = Number(out[i++]);

@@ -57,8 +57,8 @@ async function relay(ex: Exchange, encoder: StreamEncoder, upstream: ChatStream)
  */
 export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dialect: ChatDialect, chat: ChatRequest, route: Route): Promise<Served> {
   const t0 = performance.now();
-  const { value: upstream, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, async (t, th) =>
-    peekFirst(await openChatStream(gw.transport, t, chat, ex.abort, th)),
+  const { value: upstream, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, async (t, th, cancel) =>
+    peekFirst(await openChatStream(gw.transport, t, chat, cancel, th)),
   );
   servedBy(gw, ctx, target.model);
   const served: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };

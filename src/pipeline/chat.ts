@@ -43,7 +43,7 @@ function generatedText(resp: ChatResponse): string {
 
 /** Not streamed: call upstream, then answer with the cost and balance in headers. */
 async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dialect: ChatDialect, chat: ChatRequest, route: Route): Promise<Served> {
-  const { value: resp, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, (t, th) => sendChat(gw.transport, t, chat, ex.abort, th));
+  const { value: resp, target } = await callUpstream(gw, ctx, route, tokenBudgetEstimate(chat), ex.abort, (t, th, cancel) => sendChat(gw.transport, t, chat, cancel, th));
   servedBy(gw, ctx, target.model);
   traceResponse(ctx.span, resp);
   const usage: Usage = resp.usage ?? (await estimateUsage(chat, generatedText(resp)));

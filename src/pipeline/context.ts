@@ -58,6 +58,11 @@ export class RequestContext implements AttemptLog {
   settled = false;
   /** Microcredits actually charged at settlement. */
   charged = 0n;
+  /**
+   * The limits being taken, for a request that went ahead without waiting for them
+   * (pipeline/run.ts, mayGoAhead): it rejects with the 429 when they refuse.
+   */
+  admitting: Promise<void> | undefined;
   /** What admission took from the shared limits (token budgets to correct, leases to release). */
   admissions: Admission[] = [];
   /** The request's trace span (the no-op span when tracing is off or the route is not traced). */

@@ -31,8 +31,8 @@ export function countTokensOperation(dialect: CountTokensDialect): Operation<Cha
     serve: async (gw, ctx, ex, req, route) => {
       let inputTokens: number;
       if (adapterFor(route.deployments[0]!.provider.kind).countTokens) {
-        const served = await callUpstream(gw, ctx, route, 0, ex.abort, (t, th) =>
-          adapterFor(t.provider.kind).countTokens ? sendCountTokens(gw.transport, t, req, ex.abort, th) : estimatePrompt(req),
+        const served = await callUpstream(gw, ctx, route, 0, ex.abort, (t, th, cancel) =>
+          adapterFor(t.provider.kind).countTokens ? sendCountTokens(gw.transport, t, req, cancel, th) : estimatePrompt(req),
         );
         inputTokens = served.value;
       } else inputTokens = await estimatePrompt(req);

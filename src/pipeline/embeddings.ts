@@ -34,7 +34,7 @@ export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<Embed
     tokenEstimate,
     holdNeeds: (req) => ({ promptUpperBound: inputUpperBound(req), maxTokensPerChoice: 0, choices: 1 }),
     serve: async (gw, ctx, ex, req, route) => {
-      const { value: resp, target } = await callUpstream(gw, ctx, route, tokenEstimate(req), ex.abort, (t, th) => sendEmbeddings(gw.transport, t, req, ex.abort, th));
+      const { value: resp, target } = await callUpstream(gw, ctx, route, tokenEstimate(req), ex.abort, (t, th, cancel) => sendEmbeddings(gw.transport, t, req, cancel, th));
       if (resp.usage.promptTokens === 0 && req.input.length > 0) {
         resp.usage = { promptTokens: await countTokens(req.input.join('\n')), estimated: true };
       }

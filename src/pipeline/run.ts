@@ -26,7 +26,10 @@ async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, 
   assertModelAllowed(ctx.principal, ctx.modelAlias); //                             403
   ctx.stream = op.stream(req);
   const route = op.route(gw.config.current, req); //                                404 / 400
-  await ctx.span.child('tollgate.limits').over(admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream })); // 429
+  const est = { tokens: op.tokenEstimate(req), stream: ctx.stream };
+  const admitting = ctx.span.child('tollgate.limits').over(admitRequest(gw, ctx, est));
+  if (mayGoAhead(gw, ctx, ex, est.tokens)) goAhead(ctx, admitting); //           429 (before the answer)
+  else await admitting; //                                                          429
   if (await replayIdempotent(gw, ctx, ex, body)) return undefined; //               replay / 409 / 422
   const hit = op.fromCache && (await ctx.span.child('tollgate.cache').over(op.fromCache(gw, ctx, ex, req, route))); // cache hit / 402
   if (hit) return hit;
@@ -48,6 +51,7 @@ export async function runPipeline<R>(gw: Gateway, ctx: RequestContext, ex: Excha
   try {
     served = await admitAndServe(gw, ctx, ex, op);
     if (!served) return;
+    if (ctx.admitting) await ctx.admitting; // a request that went ahead answers nothing before its limits are taken
     const settlement = await settle(gw, ctx, served.cost, ctx.idempotency && stored(gw, ctx, served));
     await served.respond(settlement);
   } catch (err) {
@@ -55,6 +59,25 @@ export async function runPipeline<R>(gw: Gateway, ctx: RequestContext, ex: Excha
     return;
   }
   if (served.cacheable && ctx.cache?.store) void gw.cache.save(ctx.cache, served.cacheable);
+}
+
+/**
+ * Whether the request may go ahead while its limits are being taken (docs/ARCHITECTURE.md,
+ * "Limits"): it writes nothing to its client before it is done (not a stream, no Idempotency-Key
+ * whose replay would answer at once), and every window it takes from had ample room when this
+ * instance last saw it. Its upstream call then overlaps the Redis round trip, and a refusal
+ * cancels the call and answers 429 (pipeline/upstream.ts).
+ */
+function mayGoAhead(gw: Gateway, ctx: RequestContext, ex: Exchange, estTokens: number): boolean {
+  if (ctx.stream || ex.headers['idempotency-key'] !== undefined) return false;
+  const p = ctx.principal!;
+  return gw.limits.mayGoAhead(p.userId, gw.config.current.plans.get(p.planId), estTokens);
+}
+
+function goAhead(ctx: RequestContext, admitting: Promise<void>): void {
+  ctx.admitting = admitting;
+  // Awaited before the answer (runPipeline) or the settlement of a failure (fail); a refusal before then is not unhandled.
+  admitting.catch(() => undefined);
 }
 
 /** What an Idempotency-Key keeps: the answer as sent, or a release of the key when it did not complete. */
@@ -74,6 +97,8 @@ async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Opera
   ctx.errorCode = gone ? 'client_disconnected' : (e.code ?? e.kind);
   ctx.errorMessage = gone ? undefined : e.message;
   if (isInternal(e) && !gone) gw.log.error({ err: (e.cause as Error) ?? e, reqId: ctx.id }, 'internal error');
+  // What the limits took is corrected at settlement, so they are taken (or refused) first.
+  if (ctx.admitting) await ctx.admitting.catch(() => undefined);
   const release = ctx.idempotency && { key: ctx.idempotency.key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
   await settle(gw, ctx, ZERO, release).catch((settleErr) => gw.log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
   if (ex.started) ex.end('');

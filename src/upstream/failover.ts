@@ -95,7 +95,8 @@ export async function callWithFailover<T>(
         return { value, target };
       } catch (err) {
         if (err instanceof ClientAbortedError || abort.aborted) {
-          endAttemptSpan(span, undefined, 'client_disconnected');
+          // Cancelled: the client went away, or the request's limits refused it (pipeline/upstream.ts).
+          endAttemptSpan(span, undefined, abort.reason instanceof GatewayError ? (abort.reason.code ?? abort.reason.kind) : 'client_disconnected');
           throw new ClientAbortedError();
         }
         const e = isBreakerOpen(err) ? breakerOpenError(target) : toGatewayError(err);

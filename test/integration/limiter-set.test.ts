@@ -87,6 +87,36 @@ describe('limits in Redis', () => {
     expect(await set.takeAll([big])).toMatchObject({ ok: true, windows: [{ consumed: 2010 }] });
     expect(scripts.count - before).toBe(1);
   });
+
+  it('room to go ahead: only in windows seen with a quarter of their limit left after the request, counted at once', async () => {
+    const p = prefix();
+    const set = new LimiterSet(redis, p, 1);
+    const rpm = take('rpm', 'u', 1, 8);
+    const tpm = take('tpm', 'u', 100, 1000);
+    expect(set.roomFor([rpm, tpm]), 'windows not seen yet').toBe(false);
+    expect(await set.takeAll([rpm, tpm])).toMatchObject({ ok: true });
+    // Seen: rpm 1 of 8, tpm 100 of 1000. Each request going ahead counts against that view at once.
+    expect(set.roomFor([rpm, tpm])).toBe(true); // rpm 2, tpm 200
+    expect(set.roomFor([rpm, tpm])).toBe(true); // rpm 3, tpm 300
+    expect(set.roomFor([rpm, tpm])).toBe(true); // rpm 4, tpm 400
+    expect(set.roomFor([rpm, tpm]), 'rpm would leave 3 of 8').toBe(true); // rpm 5
+    expect(set.roomFor([rpm, tpm]), 'rpm would leave 2 of 8').toBe(true); // rpm 6
+    expect(set.roomFor([rpm, tpm]), 'rpm would leave 1 of 8').toBe(false);
+    // A take refreshes the view from Redis (which saw one request, then this one).
+    expect(await set.takeAll([rpm])).toMatchObject({ ok: true, windows: [{ consumed: 2 }] });
+    expect(set.roomFor([rpm])).toBe(true);
+    // A refusal shows a full window: no going ahead.
+    await redis.incrby(`${p}rl:rpm:u`, 6);
+    expect(await set.takeAll([rpm])).toMatchObject({ ok: false });
+    expect(set.roomFor([rpm])).toBe(false);
+    // A window that has ended is not known any more.
+    const short: LimitTake = { kind: 'rps', key: 'u', points: 1, limit: 100, durationSeconds: 1 };
+    expect(await set.takeAll([short])).toMatchObject({ ok: true });
+    expect(set.roomFor([short])).toBe(true);
+    await waitFor(() => !set.roomFor([short]), { what: 'the one-second window to end' });
+    // Without Redis there is nothing to wait for, so nothing goes ahead.
+    expect(new LimiterSet(undefined, p, 1).roomFor([rpm])).toBe(false);
+  });
 });
 
 describe('limits without Redis', () => {

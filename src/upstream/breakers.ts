@@ -88,6 +88,10 @@ export class BreakerRegistry {
         rollingCountTimeout: this.opts.windowMs,
         rollingCountBuckets: 10,
         errorFilter: notAFailure,
+        // Only the counts open a breaker (and the health page shows them): no latency list kept
+        // and sorted per window, no snapshot event every bucket.
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
       });
       const gauge = this.metrics.breakerState.labels(provider.id, key.id);
       gauge.set(0);

@@ -224,7 +224,7 @@ export class SettlementStream {
       // Acknowledged once all of its settlements are written (or dropped as unwritable).
       let unavailable = false;
       const written = settlements.map((s) =>
-        this.writer.write(s, 0).catch((err) => {
+        this.writer.record(s, 0).catch((err) => {
           if (!isDataError(err)) unavailable = true; // Postgres is unavailable: left pending, claimed again later.
           else this.log.error({ err: (err as Error).message, reqId: s.requestId }, 'settlement cannot be written; dropped');
         }),

@@ -47,10 +47,13 @@ interface SettleRow {
   o_duplicate: boolean;
 }
 
-const SETTLE_SQL = `SELECT * FROM settle_leased_logged($1::text[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
+const SETTLE_ARGS = `($1::text[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::text[], $7::text[],
   $8::text[], $9::text[], $10::text[], $11::boolean[], $12::integer[], $13::text[], $14::integer[], $15::integer[], $16::integer[],
   $17::integer[], $18::integer[], $19::boolean[], $20::bigint[], $21::boolean[], $22::integer[], $23::integer[], $24::jsonb[],
   $25::jsonb[], $26::text, $27::timestamptz[], $28::text[], $29::integer[], $30::jsonb, $31::text[], $32::bigint[], $33::text[], $34::text[])`;
+const SETTLE_SQL = `SELECT * FROM settle_leased_logged${SETTLE_ARGS}`;
+/** The same, for a batch whose outcomes nobody reads (the settlers'): one row back instead of one per settlement. */
+const SETTLE_QUIET_SQL = `SELECT count(*)::int AS n FROM settle_leased_logged${SETTLE_ARGS}`;
 
 /** The request rows as one array per column (settle_leased $1–$25), in one pass. */
 function settleColumns(items: LeasedSettlement[]): unknown[][] {
@@ -95,8 +98,14 @@ function idempotencyOutcomes(items: LeasedSettlement[]): string | null {
  * cost out of the lease its hold came from, records the request, the ledger entry and the
  * Idempotency-Key outcome, and applies once however often it is written.
  */
+/** A settlement to write, and whether its caller reads the outcome. */
+interface Write {
+  settlement: LeasedSettlement;
+  outcome: boolean;
+}
+
 export class SettlementWriter {
-  private readonly batcher: Batcher<LeasedSettlement, Settlement>;
+  private readonly batcher: Batcher<Write, Settlement | undefined>;
 
   constructor(
     private readonly db: Db,
@@ -114,11 +123,20 @@ export class SettlementWriter {
    * recorded and charged, and it never waits on, or holds up, any other request.
    */
   async write(input: LeasedSettlement, retryForMs = 60_000): Promise<Settlement> {
+    return (await this.submit(input, true, retryForMs))!;
+  }
+
+  /** As write(), for a caller that does not read the outcome (the settlement stream's settlers). */
+  async record(input: LeasedSettlement, retryForMs = 60_000): Promise<void> {
+    await this.submit(input, false, retryForMs);
+  }
+
+  private async submit(input: LeasedSettlement, outcome: boolean, retryForMs: number): Promise<Settlement | undefined> {
     const deadline = Date.now() + retryForMs;
     let item = input;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.batcher.submit(item);
+        return await this.batcher.submit({ settlement: item, outcome });
       } catch (err) {
         if (isDataError(err)) {
           if (item !== input) throw err;
@@ -137,9 +155,11 @@ export class SettlementWriter {
     return this.batcher.pending;
   }
 
-  private async run(items: LeasedSettlement[]): Promise<Settlement[]> {
+  private async run(writes: Write[]): Promise<(Settlement | undefined)[]> {
+    const items = writes.map((w) => w.settlement);
+    const quiet = !writes.some((w) => w.outcome);
     const settle = (q: Queryable) =>
-      q.query<SettleRow>(SETTLE_SQL, [
+      q.query<SettleRow>(quiet ? SETTLE_QUIET_SQL : SETTLE_SQL, [
         ...settleColumns(items),
         this.instanceId,
         ...settleTail(items),
@@ -158,6 +178,11 @@ export class SettlementWriter {
           return settle(tx);
         })
       : await settle(this.db);
+    if (quiet) {
+      const n = (rows[0] as unknown as { n: number } | undefined)?.n;
+      if (n !== items.length) throw new Error(`the database returned ${String(n)} results for ${items.length} settlements`);
+      return writes.map(() => undefined);
+    }
     const byId = new Map(rows.map((r) => [r.o_request_id, r]));
     return items.map((i) => {
       const r = byId.get(i.requestId);

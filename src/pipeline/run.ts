@@ -63,10 +63,10 @@ export async function runPipeline<R>(gw: Gateway, ctx: RequestContext, ex: Excha
 
 /**
  * Whether the request may go ahead while its limits are being taken (docs/ARCHITECTURE.md,
- * "Limits"): it writes nothing to its client before it is done (not a stream, no Idempotency-Key
- * whose replay would answer at once), and every window it takes from had ample room when this
- * instance last saw it. Its upstream call then overlaps the Redis round trip, and a refusal
- * cancels the call and answers 429 (pipeline/upstream.ts).
+ * "Going ahead while the limits are taken"): it writes nothing to its client before it is done
+ * (not a stream, no Idempotency-Key whose replay would answer at once), and every window it
+ * takes from had ample room when this instance last saw it. Its upstream call then overlaps the
+ * Redis round trip, and a refusal cancels the call and answers 429 (pipeline/upstream.ts).
  */
 function mayGoAhead(gw: Gateway, ctx: RequestContext, ex: Exchange, estTokens: number): boolean {
   if (ctx.stream || ex.headers['idempotency-key'] !== undefined) return false;
@@ -89,7 +89,11 @@ function stored(gw: Gateway, ctx: RequestContext, served: Served): IdempotencyOu
 }
 
 /** A failed request: recorded and settled (nothing charged, its key released), then answered in the ingress's error shape. */
-async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>, err: unknown): Promise<void> {
+async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Operation<R>, failure: unknown): Promise<void> {
+  // A request that went ahead is settled once its limits are taken (they are corrected at
+  // settlement); when they refused, that is the answer, as if it had waited for them.
+  const refusal = ctx.admitting && (await ctx.admitting.then(() => undefined, (r: unknown) => r));
+  const err = refusal !== undefined && !(failure instanceof ClientAbortedError) ? refusal : failure;
   const gone = err instanceof ClientAbortedError;
   const e = toGatewayError(err);
   const wire = op.error(e);
@@ -97,8 +101,6 @@ async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Opera
   ctx.errorCode = gone ? 'client_disconnected' : (e.code ?? e.kind);
   ctx.errorMessage = gone ? undefined : e.message;
   if (isInternal(e) && !gone) gw.log.error({ err: (e.cause as Error) ?? e, reqId: ctx.id }, 'internal error');
-  // What the limits took is corrected at settlement, so they are taken (or refused) first.
-  if (ctx.admitting) await ctx.admitting.catch(() => undefined);
   const release = ctx.idempotency && { key: ctx.idempotency.key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
   await settle(gw, ctx, ZERO, release).catch((settleErr) => gw.log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
   if (ex.started) ex.end('');

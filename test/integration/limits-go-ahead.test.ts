@@ -101,6 +101,20 @@ describe('a request going ahead while its limits are taken', () => {
     expect(reached('short-5'), 'a request short of room waited for its take').toBe(false);
   });
 
+  it('a refusal is the answer even when a later step failed first (as if it had waited)', async () => {
+    watcher ??= new Redis(redis.url);
+    const id = `p${Math.random().toString(36).slice(2, 8)}`;
+    await gw.admin('POST', '/plans', { id, name: id, rpm: 8 });
+    const { key, user } = await createUserWithKey(gw, { planId: id, credits: '0' });
+    // Limits come before the credit hold: the first request takes its limit, then finds no credit.
+    expect((await chat(key, 'broke-first')).status).toBe(402);
+    await watcher.incrby(`${gw.gw.env.REDIS_KEY_PREFIX}rl:rpm:${user.id}`, 7);
+    // The second goes ahead and fails its hold before Redis refuses its take: the refusal is the answer.
+    const res = await chat(key, 'broke-second');
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('rate_limit_exceeded');
+  });
+
   /** A user whose window this instance saw with room (after `first`), then used up by other instances. */
   async function seenWithRoomThenUsedUp(first: Record<string, string> = {}) {
     watcher ??= new Redis(redis.url);

@@ -188,7 +188,8 @@ function whereTheTimeGoes(r: R): string[] {
     'Where the time goes: at full load the gateway itself uses ' +
       `${ns.cpuPerRequestMs} ms of CPU per request, so its one core tops out near ${ceiling.toLocaleString('en')} requests/s` +
       (pt ? ` (a bare pass-through uses ${pt.cpuPerRequestMs} ms)` : '') +
-      '. A request makes no Postgres round trip of its own and two Redis round trips: its limits are taken before the upstream call ' +
+      '. A request makes no Postgres round trip of its own and two Redis round trips: its limits are taken while its upstream call ' +
+      'runs (it goes ahead once its windows were seen with ample room; the take still decides before anything is answered) ' +
       'and its settlement is appended to the Redis settlement stream before the answer completes, each in one script call shared ' +
       'with every request doing the same in that moment (the token correction rides with the next batch of takes); its hold comes ' +
       'from the escrow lease in memory; settlers write the stream to Postgres ' +

@@ -92,18 +92,18 @@ function idempotencyOutcomes(items: LeasedSettlement[]): string | null {
   return idem.length ? JSON.stringify(idem) : null;
 }
 
-/**
- * Settlements written to Postgres in batches (settle_leased, migration 0006, through
- * settle_leased_logged, 0011, which adds the error messages): each charges its
- * cost out of the lease its hold came from, records the request, the ledger entry and the
- * Idempotency-Key outcome, and applies once however often it is written.
- */
 /** A settlement to write, and whether its caller reads the outcome. */
 interface Write {
   settlement: LeasedSettlement;
   outcome: boolean;
 }
 
+/**
+ * Settlements written to Postgres in batches (settle_leased, migration 0006, through
+ * settle_leased_logged, 0011, which adds the error messages): each charges its
+ * cost out of the lease its hold came from, records the request, the ledger entry and the
+ * Idempotency-Key outcome, and applies once however often it is written.
+ */
 export class SettlementWriter {
   private readonly batcher: Batcher<Write, Settlement | undefined>;
 

@@ -35,11 +35,31 @@ export class Limits {
   ) {}
 
   /** User-level limits of the plan, and the global ceiling. */
-  async admit(userId: string, plan: PlanConfig | undefined, leaseId: string, est: { tokens: number; stream: boolean }): Promise<Admission> {
-    const takes = this.userTakes(userId, plan, est.tokens);
+  admit(userId: string, plan: PlanConfig | undefined, leaseId: string, est: { tokens: number; stream: boolean }): Promise<Admission> {
+    return this.begin(userId, plan, leaseId, est, false).admission;
+  }
+
+  /**
+   * Starts admit(); `ahead` says whether the request may go on while it runs: asked for
+   * (`mayGoAhead`: the request answers its client only at the end), it holds no concurrency
+   * lease, and its windows all had ample room when this instance last saw them
+   * (LimiterSet.roomFor, which counts it against that view at once).
+   */
+  begin(userId: string, plan: PlanConfig | undefined, leaseId: string, est: { tokens: number; stream: boolean }, mayGoAhead: boolean): { admission: Promise<Admission>; ahead: boolean } {
+    let takes: Take[];
+    try {
+      takes = this.userTakes(userId, plan, est.tokens);
+    } catch (err) {
+      return { admission: Promise.reject(err), ahead: false };
+    }
+    const ahead = mayGoAhead && !(est.stream && plan?.maxConcurrentStreams) && this.set.roomFor(takes);
+    return { admission: this.takeUser(takes, userId, plan, leaseId, est.stream), ahead };
+  }
+
+  private async takeUser(takes: Take[], userId: string, plan: PlanConfig | undefined, leaseId: string, stream: boolean): Promise<Admission> {
     const states = await this.takeAll(takes);
     let leased = false;
-    if (est.stream && plan?.maxConcurrentStreams) {
+    if (stream && plan?.maxConcurrentStreams) {
       leased = await this.leases.acquire(userId, leaseId, plan.maxConcurrentStreams);
       if (!leased) {
         this.refund(takes);
@@ -53,16 +73,6 @@ export class Limits {
       correctTokens: (actual) => tpm && this.correct(tpm, actual),
       release: () => leased && void this.leases.release(userId, leaseId),
     };
-  }
-
-  /**
-   * Whether a request that holds no concurrency lease may go ahead while admit() runs: its
-   * user-level windows all had ample room when this instance last saw them (LimiterSet.roomFor).
-   * A request without limits has nothing to wait for. False when admit() will refuse it anyway.
-   */
-  mayGoAhead(userId: string, plan: PlanConfig | undefined, estTokens: number): boolean {
-    if (plan?.tpm && estTokens > plan.tpm) return false;
-    return this.set.roomFor(this.userTakes(userId, plan, estTokens));
   }
 
   /** The windows admit() takes from: the plan's requests and tokens per minute, and the global ceiling. */

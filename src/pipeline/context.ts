@@ -60,7 +60,7 @@ export class RequestContext implements AttemptLog {
   charged = 0n;
   /**
    * The limits being taken, for a request that went ahead without waiting for them
-   * (pipeline/run.ts, mayGoAhead): it rejects with the 429 when they refuse.
+   * (pipeline/run.ts, goAhead): it rejects with the 429 when they refuse.
    */
   admitting: Promise<void> | undefined;
   /** What admission took from the shared limits (token budgets to correct, leases to release). */

@@ -9,11 +9,14 @@ import type { Deployment } from '../routing/route.js';
  * the request, so its token budgets are corrected with real usage and its leases released when
  * the request ends (see finishAdmissions).
  */
-export async function admitRequest(gw: Gateway, ctx: RequestContext, est: { tokens: number; stream: boolean }): Promise<void> {
+export function admitRequest(gw: Gateway, ctx: RequestContext, est: { tokens: number; stream: boolean }, mayGoAhead: boolean): { done: Promise<void>; ahead: boolean } {
   const p = ctx.principal!;
-  const admission = await gw.limits.admit(p.userId, gw.config.current.plans.get(p.planId), ctx.id, est);
-  ctx.admissions.push(admission);
-  Object.assign(ctx.responseHeaders, admission.headers);
+  const { admission, ahead } = gw.limits.begin(p.userId, gw.config.current.plans.get(p.planId), ctx.id, est, mayGoAhead);
+  const done = admission.then((a) => {
+    ctx.admissions.push(a);
+    Object.assign(ctx.responseHeaders, a.headers);
+  });
+  return { done, ahead };
 }
 
 /**

@@ -26,9 +26,9 @@ async function admitAndServe<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, 
   assertModelAllowed(ctx.principal, ctx.modelAlias); //                             403
   ctx.stream = op.stream(req);
   const route = op.route(gw.config.current, req); //                                404 / 400
-  const est = { tokens: op.tokenEstimate(req), stream: ctx.stream };
-  const admitting = ctx.span.child('tollgate.limits').over(admitRequest(gw, ctx, est));
-  if (mayGoAhead(gw, ctx, ex, est.tokens)) goAhead(ctx, admitting); //           429 (before the answer)
+  const { done, ahead } = admitRequest(gw, ctx, { tokens: op.tokenEstimate(req), stream: ctx.stream }, answersAtTheEnd(ctx, ex));
+  const admitting = ctx.span.child('tollgate.limits').over(done);
+  if (ahead) goAhead(ctx, admitting); //                                            429 (before the answer)
   else await admitting; //                                                          429
   if (await replayIdempotent(gw, ctx, ex, body)) return undefined; //               replay / 409 / 422
   const hit = op.fromCache && (await ctx.span.child('tollgate.cache').over(op.fromCache(gw, ctx, ex, req, route))); // cache hit / 402
@@ -63,15 +63,14 @@ export async function runPipeline<R>(gw: Gateway, ctx: RequestContext, ex: Excha
 
 /**
  * Whether the request may go ahead while its limits are being taken (docs/ARCHITECTURE.md,
- * "Going ahead while the limits are taken"): it writes nothing to its client before it is done
- * (not a stream, no Idempotency-Key whose replay would answer at once), and every window it
- * takes from had ample room when this instance last saw it. Its upstream call then overlaps the
- * Redis round trip, and a refusal cancels the call and answers 429 (pipeline/upstream.ts).
+ * "Going ahead while the limits are taken") as far as the pipeline goes: it writes nothing to its
+ * client before it is done (not a stream, no Idempotency-Key whose replay would answer at once).
+ * The limits add their own condition: ample room in every window (Limits.begin). Its upstream call
+ * then overlaps the Redis round trip, and a refusal cancels the call and answers 429
+ * (pipeline/upstream.ts).
  */
-function mayGoAhead(gw: Gateway, ctx: RequestContext, ex: Exchange, estTokens: number): boolean {
-  if (ctx.stream || ex.headers['idempotency-key'] !== undefined) return false;
-  const p = ctx.principal!;
-  return gw.limits.mayGoAhead(p.userId, gw.config.current.plans.get(p.planId), estTokens);
+function answersAtTheEnd(ctx: RequestContext, ex: Exchange): boolean {
+  return !ctx.stream && ex.headers['idempotency-key'] === undefined;
 }
 
 function goAhead(ctx: RequestContext, admitting: Promise<void>): void {

@@ -59,10 +59,10 @@ export interface SettlementStreamOptions {
   /** A read entry not acknowledged for this long (its settler died or failed) is claimed by another. */
   claimIdleMs: number;
   /**
-   * After a batch smaller than a quarter of `batch`, how long to let more settlements gather
-   * before reading again: one Postgres transaction per batch costs about as much for one entry as
-   * for dozens, so at moderate rates this cuts Postgres work per request several-fold. Entries are
-   * durable in Redis meanwhile; exact reads wait for them (written()).
+   * After a batch that did not fill a read (`batch` entries), how long to let more settlements
+   * gather before reading again: one Postgres transaction costs about as much for one settlement
+   * as for dozens, so at moderate rates this cuts Postgres work per request several-fold. Entries
+   * are durable in Redis meanwhile; an exact read (written()) cuts every settler's wait short.
    */
   lingerMs?: number;
   batch?: number;
@@ -73,8 +73,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class SettlementStream {
   private readonly key: string;
   private readonly counts: string;
+  /** Exact reads add to this stream to wake settlers out of their linger (its entries carry nothing). */
+  private readonly wake: string;
+  /** The last wake-up this settler saw. */
+  private wakeSeen = '0-0';
   private readonly reader: RedisClient;
   private running = false;
+  private stopping: () => void = () => undefined;
+  /** Resolves when stop() is called (a lingering settler stops at once). */
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.stopping = resolve;
+  });
   private loop: Promise<void> | undefined;
   private readonly appender: Batcher<[requestId: string, encoded: string], void>;
 
@@ -88,6 +97,7 @@ export class SettlementStream {
     // One hash tag: the stream and its counts live in one Redis Cluster slot (one script touches both).
     this.key = `${opts.prefix}{credits}:settlements`;
     this.counts = `${opts.prefix}{credits}:unwritten`;
+    this.wake = `${opts.prefix}{credits}:flush`;
     // Blocking reads get their own connection: the shared one fails any command after 1 s.
     this.reader = duplicateRedis(redis, { commandTimeout: 10_000 });
     this.reader.on('error', () => undefined);
@@ -109,12 +119,16 @@ export class SettlementStream {
   start(): void {
     this.running = true;
     this.loop = this.ensureGroup()
+      .then(async () => {
+        this.wakeSeen = (await this.reader.xrevrange(this.wake, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+      })
       .catch(() => undefined)
       .then(() => this.run());
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping();
     await this.loop;
     this.reader.disconnect();
   }
@@ -134,6 +148,7 @@ export class SettlementStream {
     try {
       const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1))[0];
       if (!last) return;
+      await this.redis.xadd(this.wake, 'MAXLEN', '~', '100', '*', 'w', '1');
       while ((await this.redis.xrange(this.key, '-', last[0], 'COUNT', 1)).length > 0 && Date.now() < deadline) await sleep(5);
     } catch {
       // Redis is down: what it holds cannot be written now anyway.
@@ -155,8 +170,9 @@ export class SettlementStream {
         const entries = res?.[0]?.[1];
         if (entries) {
           await this.apply(entries);
+          // A full read means a backlog: read on at once. Otherwise let the next batch gather.
           const linger = this.opts.lingerMs ?? 0;
-          if (linger > 0 && entries.length < (this.opts.batch ?? 200) / 4 && this.running) await sleep(linger);
+          if (linger > 0 && entries.length < (this.opts.batch ?? 200) && this.running) await this.linger(linger);
         }
       } catch (err) {
         const message = (err as Error).message ?? '';
@@ -173,6 +189,21 @@ export class SettlementStream {
         }
       }
     }
+  }
+
+  /**
+   * Waits `ms`, or less when an exact read asks for what is on its way (written()) or the stream
+   * stops. A failed wait ends it early: the next read meets the failure and handles it.
+   */
+  private async linger(ms: number): Promise<void> {
+    const woken = this.reader.xread('COUNT', 100, 'BLOCK', ms, 'STREAMS', this.wake, this.wakeSeen).then(
+      (res) => {
+        const seen = (res as [string, Entry[]][] | null)?.[0]?.[1].at(-1)?.[0];
+        if (seen) this.wakeSeen = seen;
+      },
+      () => undefined,
+    );
+    await Promise.race([woken, this.stopped]);
   }
 
   /** Starts from the stream's beginning: a group lost with Redis' data must still see entries appended since. */

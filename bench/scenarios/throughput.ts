@@ -2,7 +2,7 @@ import type { BenchEnv } from '../setup.js';
 import { fixedRate } from '../latency.js';
 import { runLoad } from '../load.js';
 import { cpuMs, measureCpu } from '../procs.js';
-import { LONE_RATE, LONE_SECONDS } from './baseline.js';
+import { LONE_RATE, LONE_SECONDS, PASSTHROUGH_BODY, startPassthrough } from './baseline.js';
 
 const chatBody = (stream: boolean, words = 12) =>
   JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Benchmark request [[reply:${words}]]` }], max_tokens: 200, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
@@ -21,20 +21,31 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
   const lone = { direct: loneDirect, gateway: loneGateway, addedP50Ms: round3(loneGateway.p50 - loneDirect.p50) };
   // Open-loop latency at fixed rates up to the target, with where the machine's CPU went: on two
   // cores the gateway, Postgres, Redis, the mock and the load generator all compete.
+  // The bare pass-through runs at each rate too, between the two: what one proxy hop adds here,
+  // at that rate, in the same minute (its own p99 shows how much of the gateway's is the machine).
   const sweep = [];
-  for (const rate of [250, 500, 1000]) {
-    const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
-    const { result: gw, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
-    const n = Math.max(1, gw.ok + gw.failed);
-    sweep.push({
-      rate,
-      direct,
-      gateway: gw,
-      addedP50Ms: Math.round((gw.p50 - direct.p50) * 1000) / 1000,
-      addedP99Ms: Math.round((gw.p99 - direct.p99) * 1000) / 1000,
-      machineBusyPercent: cpu.machineBusyPercent,
-      perRequestCpuMs: { gateway: round3(cpu.gatewayMs / n), postgres: round3(cpu.postgresMs / n), redis: round3(cpu.redisMs / n) },
-    });
+  const pt = await startPassthrough(env, 18_082);
+  try {
+    for (const rate of [250, 500, 1000]) {
+      const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
+      const passthrough = await fixedRate({ origin: pt.origin, path: '/', body: PASSTHROUGH_BODY, headers: {}, rate, durationS });
+      const { result: gw, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
+      const n = Math.max(1, gw.ok + gw.failed);
+      sweep.push({
+        rate,
+        direct,
+        gateway: gw,
+        addedP50Ms: Math.round((gw.p50 - direct.p50) * 1000) / 1000,
+        addedP99Ms: Math.round((gw.p99 - direct.p99) * 1000) / 1000,
+        passthrough,
+        passthroughAddedP50Ms: round3(passthrough.p50 - direct.p50),
+        passthroughAddedP99Ms: round3(passthrough.p99 - direct.p99),
+        machineBusyPercent: cpu.machineBusyPercent,
+        perRequestCpuMs: { gateway: round3(cpu.gatewayMs / n), postgres: round3(cpu.postgresMs / n), redis: round3(cpu.redisMs / n) },
+      });
+    }
+  } finally {
+    await pt.proc.stop();
   }
   return {
     direct,

@@ -1,10 +1,11 @@
 import { fetch } from 'undici';
 import type { Logger } from '../observability/logger.js';
-import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_EVENT_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../sdk/admin-api/index.js';
+import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_EVENT_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER, type WebhookDelivery } from '../sdk/admin-api/index.js';
 import type { Queryable } from '../store/db.js';
 import type { SecretBox } from '../store/secrets.js';
 import { signWebhook, webhookSecretContext } from './signature.js';
 import { InternalTargetError, literalTargetProblem, webhookAgent } from './webhook-target.js';
+import { DELIVERY_COLUMNS } from './webhook-store.js';
 
 export interface AlertDispatcherOptions {
   intervalMs: number;
@@ -88,8 +89,11 @@ export class AlertDispatcher {
     }
   }
 
-  /** "Send test": queues a test event to the webhook and sends it now; returns the delivery id. */
-  async sendTest(webhookId: string): Promise<string | undefined> {
+  /**
+   * "Send test": queues a test event to the webhook and sends it now; returns the delivery as this
+   * attempt recorded it (a retry may be claimed by any instance the moment it is due).
+   */
+  async sendTest(webhookId: string): Promise<WebhookDelivery | undefined> {
     const payload = { type: 'test', created_at: new Date().toISOString(), data: { message: 'A test delivery from Tollgate.' } };
     const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO webhook_deliveries (webhook_id, event_type, payload, attempts, locked_until)
@@ -99,27 +103,30 @@ export class AlertDispatcher {
     if (!rows[0]) return undefined;
     const { rows: hook } = await this.db.query<{ url: string; secret: string }>('SELECT url, secret_encrypted AS secret FROM webhooks WHERE id = $1', [webhookId]);
     if (!hook[0]) return undefined;
-    await this.send({ o_id: rows[0].id, o_webhook_id: webhookId, o_url: hook[0].url, o_secret: hook[0].secret, o_event_type: 'test', o_payload: payload, o_attempts: 1 });
-    return rows[0].id;
+    return this.send({ o_id: rows[0].id, o_webhook_id: webhookId, o_url: hook[0].url, o_secret: hook[0].secret, o_event_type: 'test', o_payload: payload, o_attempts: 1 });
   }
 
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     return (await this.db.query<ClaimedDelivery>('SELECT * FROM claim_webhook_deliveries($1, $2::bigint)', [limit, this.opts.timeoutMs * 2])).rows;
   }
 
-  private async send(d: ClaimedDelivery): Promise<void> {
+  /** One attempt at a claimed delivery, recorded in the log; returns the delivery as recorded. */
+  private async send(d: ClaimedDelivery): Promise<WebhookDelivery | undefined> {
     const result = await this.attempt(d);
     const failed = !result.ok && d.o_attempts >= this.opts.maxAttempts;
     // Exponential backoff with full jitter on the upper half: base × 2^(attempts−1), at most an hour.
     const backoff = Math.min(this.opts.retryBaseMs * 2 ** (d.o_attempts - 1), 3_600_000);
     const delay = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
-    await this.db.query(
-      `UPDATE webhook_deliveries SET state = $2, last_status = $3, last_error = $4, locked_until = NULL,
-              delivered_at = CASE WHEN $2 = 'delivered' THEN now() END, next_attempt_at = now() + $5 * interval '1 millisecond'
-        WHERE id = $1`,
+    const { rows } = await this.db.query<WebhookDelivery>(
+      `WITH d AS (
+         UPDATE webhook_deliveries SET state = $2, last_status = $3, last_error = $4, locked_until = NULL,
+                delivered_at = CASE WHEN $2 = 'delivered' THEN now() END, next_attempt_at = now() + $5 * interval '1 millisecond'
+          WHERE id = $1 RETURNING *)
+       SELECT ${DELIVERY_COLUMNS} FROM d`,
       [d.o_id, result.ok ? 'delivered' : failed ? 'failed' : 'pending', result.status, result.error, delay],
     );
     if (!result.ok) this.log.warn({ delivery: d.o_id, webhook: d.o_webhook_id, status: result.status, err: result.error, attempt: d.o_attempts }, 'webhook delivery failed');
+    return rows[0];
   }
 
   /** One signed POST; never throws. The secret is opened only here, and never logged. */

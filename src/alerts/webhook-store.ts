@@ -50,10 +50,12 @@ export async function deleteWebhook(db: Queryable, id: string): Promise<boolean>
   return (await db.query('DELETE FROM webhooks WHERE id = $1', [id])).rowCount > 0;
 }
 
-const DELIVERY_SELECT = `SELECT d.id::text, d.webhook_id AS "webhookId", d.event_type AS "eventType", d.state, d.attempts, d.last_status AS "lastStatus",
+/** A delivery as the admin API shows it, from a row of webhook_deliveries named d. */
+export const DELIVERY_COLUMNS = `d.id::text, d.webhook_id AS "webhookId", d.event_type AS "eventType", d.state, d.attempts, d.last_status AS "lastStatus",
             d.last_error AS "lastError", CASE WHEN d.state = 'pending' THEN ${isoTime('d.next_attempt_at')} END AS "nextAttemptAt",
-            ${isoTime('d.created_at')} AS "createdAt", ${isoTime('d.delivered_at')} AS "deliveredAt", d.payload
-       FROM webhook_deliveries d`;
+            ${isoTime('d.created_at')} AS "createdAt", ${isoTime('d.delivered_at')} AS "deliveredAt", d.payload`;
+
+const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d`;
 
 /** A webhook's deliveries, newest first. */
 export async function listDeliveries(db: Queryable, webhookId: string, limit: number): Promise<WebhookDelivery[]> {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { alertBodyProblem, budgetAlertProblem, createAlert, deleteAlert, listAlerts } from '../../alerts/alert-store.js';
 import { webhookTargetProblem } from '../../alerts/webhook-target.js';
-import { createWebhook, deleteWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../alerts/webhook-store.js';
+import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, rotateWebhookSecret, updateWebhook } from '../../alerts/webhook-store.js';
 import type { Gateway } from '../../gateway.js';
 import { AlertCreate, WebhookCreate, WebhookUpdate, type Webhook } from '../../sdk/admin-api/index.js';
 import { InvalidRequestError, NotFoundError } from '../../errors.js';
@@ -100,9 +100,9 @@ export function alertRoutes(gw: Gateway): Router {
 
   /** Sends a signed test event now and answers with its delivery (status, error), which joins the log. */
   r.post('/webhooks/:id/test', async (req, res) => {
-    const id = await mapDbErrors(() => gw.alerts.sendTest(req.params.id));
-    if (!id) throw noWebhook(req.params.id);
-    res.json(await getDelivery(gw.db, id));
+    const delivery = await mapDbErrors(() => gw.alerts.sendTest(req.params.id));
+    if (!delivery) throw noWebhook(req.params.id);
+    res.json(delivery);
   });
 
   r.get('/webhooks/:id/deliveries', async (req, res) => {

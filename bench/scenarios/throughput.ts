@@ -11,21 +11,33 @@ const chatBody = (stream: boolean, words = 12) =>
 export async function nonStreaming(env: BenchEnv, durationS: number) {
   const body = chatBody(false).replace('gpt-4o-mini', 'bench-model');
   const direct = await runLoad({ url: `${env.mockUrl}/openai/v1/chat/completions`, body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, connections: 64, durationS });
+  // Warm-up: a freshly started gateway spends its first seconds compiling its pipeline (about three
+  // times the CPU per request of a warm one); the pass-through, with far less code, gets 2 s.
+  await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS: GATEWAY_WARM_UP_S });
   const cpu0 = cpuMs(env.gateway.pid);
   const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
   const cpuPerRequestMs = (cpuMs(env.gateway.pid) - cpu0) / Math.max(1, gateway.requests);
   if (process.env.BENCH_QUICK) return { direct, gateway, cpuPerRequestMs };
-  // A lone request: what the full pipeline adds when nothing else is running.
-  const loneDirect = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate: LONE_RATE, durationS: LONE_SECONDS });
-  const loneGateway = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate: LONE_RATE, durationS: LONE_SECONDS });
-  const lone = { direct: loneDirect, gateway: loneGateway, addedP50Ms: round3(loneGateway.p50 - loneDirect.p50) };
-  // Open-loop latency at fixed rates up to the target, with where the machine's CPU went: on two
-  // cores the gateway, Postgres, Redis, the mock and the load generator all compete.
-  // The bare pass-through runs at each rate too, between the two: what one proxy hop adds here,
-  // at that rate, in the same minute (its own p99 shows how much of the gateway's is the machine).
-  const sweep = [];
   const pt = await startPassthrough(env, 18_082);
   try {
+    // A lone request: what the full pipeline adds when nothing else is running (and, in the same
+    // minute, what the bare pass-through adds).
+    const loneDirect = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate: LONE_RATE, durationS: LONE_SECONDS });
+    const lonePassthrough = await fixedRate({ origin: pt.origin, path: '/', body: PASSTHROUGH_BODY, headers: {}, rate: LONE_RATE, durationS: LONE_SECONDS });
+    const loneGateway = await fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate: LONE_RATE, durationS: LONE_SECONDS });
+    const lone = {
+      direct: loneDirect,
+      gateway: loneGateway,
+      addedP50Ms: round3(loneGateway.p50 - loneDirect.p50),
+      passthrough: lonePassthrough,
+      passthroughAddedP50Ms: round3(lonePassthrough.p50 - loneDirect.p50),
+    };
+    const interleaved = await interleavedWithPassthrough(env, pt, body);
+    // Open-loop latency at fixed rates up to the target, with where the machine's CPU went: on two
+    // cores the gateway, Postgres, Redis, the mock and the load generator all compete.
+    // The bare pass-through runs at each rate too, between the two: what one proxy hop adds here,
+    // at that rate, in the same minute (its own p99 shows how much of the gateway's is the machine).
+    const sweep = [];
     for (const rate of [250, 500, 1000]) {
       const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
       const passthrough = await fixedRate({ origin: pt.origin, path: '/', body: PASSTHROUGH_BODY, headers: {}, rate, durationS });
@@ -44,18 +56,63 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
         perRequestCpuMs: { gateway: round3(cpu.gatewayMs / n), postgres: round3(cpu.postgresMs / n), redis: round3(cpu.redisMs / n) },
       });
     }
+    return {
+      direct,
+      gateway,
+      cpuPerRequestMs: Math.round(cpuPerRequestMs * 1000) / 1000,
+      lone,
+      interleaved,
+      sweep,
+      at1000rps: sweep.at(-1)!,
+    };
   } finally {
     await pt.proc.stop();
   }
-  return {
-    direct,
-    gateway,
-    cpuPerRequestMs: Math.round(cpuPerRequestMs * 1000) / 1000,
-    lone,
-    sweep,
-    at1000rps: sweep.at(-1)!,
-  };
 }
+
+const GATEWAY_WARM_UP_S = 6;
+const INTERLEAVED_ROUNDS = 7;
+const SLICE_S = 3;
+
+/**
+ * The gateway against the bare pass-through in alternating 3-s slices at 64 connections (the order
+ * flips each round), so both see the same minutes of a machine whose speed drifts: each round gives
+ * a share of requests/s and a ratio of CPU per request, and the targets read their medians.
+ */
+async function interleavedWithPassthrough(env: BenchEnv, pt: { proc: { pid: number }; origin: string }, body: string) {
+  const slice = async (url: string, b: string, headers: Record<string, string>, pid: number) => {
+    const cpu0 = cpuMs(pid);
+    const r = await runLoad({ url, body: b, headers, connections: 64, durationS: SLICE_S });
+    return { rps: r.rps, cpuPerRequestMs: round3((cpuMs(pid) - cpu0) / Math.max(1, r.requests)) };
+  };
+  const passthrough = async () => {
+    // The gateway's own after-work (its settlers writing the slice's settlements) must not run on
+    // the pass-through's core during the pass-through's slice.
+    await quiet(env.gateway.pid);
+    return slice(`${pt.origin}/`, PASSTHROUGH_BODY, {}, pt.proc.pid);
+  };
+  const gateway = () => slice(`${env.gatewayUrl}/v1/chat/completions`, body, { authorization: `Bearer ${env.key}` }, env.gateway.pid);
+  await passthrough(); // warm-up: the gateway is warm from the runs before
+  const rounds = [];
+  for (let i = 0; i < INTERLEAVED_ROUNDS; i++) {
+    const [p, g] = i % 2 === 0 ? [await passthrough(), await gateway()] : await gateway().then(async (g) => [await passthrough(), g] as const);
+    rounds.push({ passthrough: p, gateway: g, share: round3(g.rps / Math.max(1, p.rps)), cpuRatio: round3(g.cpuPerRequestMs / Math.max(0.001, p.cpuPerRequestMs)) });
+  }
+  return { sliceS: SLICE_S, rounds, medianShare: median(rounds.map((r) => r.share)), medianCpuRatio: median(rounds.map((r) => r.cpuRatio)) };
+}
+
+/** Waits (at most 10 s) until `pid` uses under 4% of a core over a quarter of a second. */
+async function quiet(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let before = cpuMs(pid); Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = cpuMs(pid);
+    if (now - before < 10) return;
+    before = now;
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

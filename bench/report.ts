@@ -6,26 +6,28 @@ type R = Record<string, any>;
 const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 /** The targets measured against the bare pass-through of the same run (ratios hold on a noisy machine). */
-function passthroughTargets(ns: R, pt: R): string[] {
-  const il = ns.interleaved;
-  // With the interleaved rounds, the targets read their medians (both sides in the same minutes);
-  // the separate 10-s runs, minutes apart, are shown beside them.
-  const share = il ? il.medianShare : ns.gateway.rps / Math.max(1, pt.rps);
-  const cpu = il ? il.medianCpuRatio : ns.cpuPerRequestMs / Math.max(0.001, pt.cpuPerRequestMs);
+function passthroughTargets(ns: R, calibration: R): string[] {
+  // The sustained runs: the pass-through's 10 s right before the gateway's (older results: the
+  // calibration run at the start of the bench).
+  const pt = ns.passthrough ?? calibration;
   const pct = (x: number) => `${Math.round(x * 100)}%`;
-  const separate = `${ns.gateway.rps.toLocaleString('en')} of ${pt.rps.toLocaleString('en')} requests/s = ${pct(ns.gateway.rps / Math.max(1, pt.rps))}`;
-  const separateCpu = `${ns.cpuPerRequestMs} ms vs ${pt.cpuPerRequestMs} ms = ${(ns.cpuPerRequestMs / Math.max(0.001, pt.cpuPerRequestMs)).toFixed(2)}×`;
+  const share = ns.gateway.rps / Math.max(1, pt.rps);
+  const cpu = ns.cpuPerRequestMs / Math.max(0.001, pt.cpuPerRequestMs);
+  const sustained = `${ns.gateway.rps.toLocaleString('en')} of ${pt.rps.toLocaleString('en')} requests/s = ${pct(share)}`;
+  const sustainedCpu = `${ns.cpuPerRequestMs} ms vs ${pt.cpuPerRequestMs} ms = ${cpu.toFixed(2)}×`;
+  const il = ns.interleaved;
+  // A target is met only if the sustained runs and the median of the interleaved rounds both meet it.
   const rows = il
     ? [
-        `| Full pipeline ≥ 55% of the pass-through's requests/s (64 connections, one core) | ${pct(share)}: median of ${il.rounds.length} rounds of alternating ${il.sliceS}-s slices (${il.rounds.map((x: R) => pct(x.share)).join(', ')}); the separate runs, minutes apart: ${separate} | ${mark(share >= 0.55)} |`,
-        `| Gateway CPU per request within 2× the pass-through's | ${cpu.toFixed(2)}×: median of the same rounds; the separate runs: ${separateCpu} | ${mark(cpu <= 2)} |`,
+        `| Full pipeline ≥ 55% of the pass-through's requests/s (64 connections, one core) | sustained, back to back: ${sustained}; interleaved rounds: median ${pct(il.medianShare)} | ${mark(share >= 0.55 && il.medianShare >= 0.55)} |`,
+        `| Gateway CPU per request within 2× the pass-through's | sustained: ${sustainedCpu}; interleaved rounds: median ${il.medianCpuRatio.toFixed(2)}× | ${mark(cpu <= 2 && il.medianCpuRatio <= 2)} |`,
       ]
     : [
-        `| Full pipeline ≥ 55% of the pass-through's requests/s (64 connections, one core) | ${separate} | ${mark(share >= 0.55)} |`,
-        `| Gateway CPU per request within 2× the pass-through's | ${separateCpu} | ${mark(cpu <= 2)} |`,
+        `| Full pipeline ≥ 55% of the pass-through's requests/s (64 connections, one core) | ${sustained} | ${mark(share >= 0.55)} |`,
+        `| Gateway CPU per request within 2× the pass-through's | ${sustainedCpu} | ${mark(cpu <= 2)} |`,
       ];
   if (ns.lone && (ns.lone.passthroughAddedP50Ms !== undefined || pt.lone)) {
-    const ptAdds = ns.lone.passthroughAddedP50Ms ?? Math.round((pt.lone.p50 - ns.lone.direct.p50) * 1000) / 1000;
+    const ptAdds = ns.lone.passthroughAddedP50Ms ?? Math.round((calibration.lone.p50 - ns.lone.direct.p50) * 1000) / 1000;
     rows.push(`| A lone request adds ≤ 0.5 ms p50 (one at a time; the pass-through adds ${ptAdds} ms) | ${ns.lone.addedP50Ms} ms | ${mark(ns.lone.addedP50Ms <= 0.5)} |`);
   }
   return rows;
@@ -34,7 +36,7 @@ function passthroughTargets(ns: R, pt: R): string[] {
 /** The rounds of alternating slices, gateway against pass-through (bench/scenarios/throughput.ts). */
 function interleavedTable(il: R): string[] {
   return [
-    `Against the bare pass-through in the same minutes: ${il.rounds.length} rounds, each a ${il.sliceS}-s slice of each at 64 connections (the order alternating; the pass-through's slice starts once the gateway is idle again), so a machine whose speed drifts from minute to minute moves both alike. The targets read the medians.`,
+    `Against the bare pass-through in the same minutes: ${il.rounds.length} rounds, each a ${il.sliceS}-s slice of each at 64 connections after a 2-s unmeasured ramp (the order alternating; the pass-through's slice starts once the gateway is idle again), so a machine whose speed drifts from minute to minute moves both alike. A gateway that has just been idle for seconds costs more per request than one under sustained load, so these rounds may read higher than the sustained run; a target counts as met only when both meet it.`,
     '',
     '| round | pass-through requests/s | gateway requests/s | share | CPU per request: pass-through / gateway | ratio |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -89,7 +91,7 @@ export function writeReport(r: R): void {
       `| Direct to the mock (ceiling) | ${ns.direct.rps} | ${ns.direct.latency.p50} ms | ${ns.direct.latency.p90} ms | ${ns.direct.latency.p99} ms | ${ns.direct.errors + ns.direct.non2xx} |`,
       `| Through the gateway | ${ns.gateway.rps} | ${ns.gateway.latency.p50} ms | ${ns.gateway.latency.p90} ms | ${ns.gateway.latency.p99} ms | ${ns.gateway.errors + ns.gateway.non2xx} |`,
       '',
-      `Gateway CPU per request (user + system, at full load): ${ns.cpuPerRequestMs} ms. Both are measured warm: the gateway after 6 s of the same load, the pass-through after 2 s.`,
+      `Gateway CPU per request (user + system, at full load): ${ns.cpuPerRequestMs} ms${ns.passthrough ? `; the pass-through's, in the ${r.seconds} s right before: ${ns.passthrough.cpuPerRequestMs} ms at ${ns.passthrough.rps} requests/s` : ''}. Both are measured warm: the gateway after 6 s of the same load, the pass-through after 2 s.`,
       '',
       ...(ns.interleaved ? interleavedTable(ns.interleaved) : []),
       'Latency at fixed rates (open loop, microsecond clock), and where the CPU went (machine busy: both cores; Postgres: the benchmark database\'s backends and the server\'s background processes; Redis: the benchmark\'s own server, append-only file with fsync every second, as production runs it):',
@@ -212,7 +214,7 @@ export function writeReport(r: R): void {
 /** A reading of the numbers: what bounds throughput and latency on this machine. */
 function whereTheTimeGoes(r: R): string[] {
   const ns = r.nonStreaming;
-  const pt = r.passthrough;
+  const pt = ns.passthrough ?? r.passthrough;
   const at1k = ns.sweep?.at(-1);
   if (!at1k) return [];
   const ceiling = Math.round(1000 / ns.cpuPerRequestMs);

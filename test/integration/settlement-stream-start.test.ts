@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Micros } from '../../src/credits/money.js';
+import { SettlementStream } from '../../src/credits/settlement-stream.js';
+import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
+import { requestRow } from '../../src/pipeline/settle.js';
+import { migrate } from '../../src/store/migrate.js';
+import { PgDb } from '../../src/store/pg.js';
+import { createRedis } from '../../src/store/redis.js';
+import { Signer } from '../../src/store/signer.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { waitFor } from '../helpers/wait.js';
+
+/**
+ * A settler whose Redis is not up yet when the instance starts (a loaded machine, a cluster still
+ * forming) waits for it quietly — the instance has said once that Redis is not reachable — and
+ * settles as soon as it is; once it has worked, losing Redis for longer than a blip is a warning.
+ */
+let testDb: TestDatabase;
+let db: PgDb;
+let server: OwnRedis;
+let accountId: string;
+const warnings: string[] = [];
+const log = pino(
+  { level: 'warn' },
+  new Writable({
+    write(chunk: Buffer, _enc, done) {
+      warnings.push(chunk.toString());
+      done();
+    },
+  }),
+);
+const signer = new Signer(Buffer.from('settlement-start-test-key-0123456789'), 'tollgate settlement seal v1');
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = new PgDb({ connectionString: testDb.url, poolSize: 2 });
+  await migrate(db);
+  accountId = (await testDb.query<{ id: string }>("INSERT INTO accounts (name, balance) VALUES ('start', 1000) RETURNING id"))[0]!.id;
+  await testDb.query("INSERT INTO ledger (account_id, kind, amount) VALUES ($1, 'grant', 1000)", [accountId]);
+  server = await ownRedis();
+  await server.kill(); // nothing listens on its port until the test starts it
+});
+afterAll(async () => {
+  await server?.kill();
+  await db?.close();
+  await testDb?.drop();
+});
+
+function settlement(cost: number): LeasedSettlement {
+  const requestId = randomUUID();
+  const row = requestRow({ id: requestId, principal: undefined, usage: undefined, attempts: [], endpoint: 'chat.completions', status: 200, startedAt: Date.now(), elapsedMs: () => 1, cacheHit: false, stream: false } as never, 'start-a');
+  return { requestId, accountId, cost: BigInt(cost) as Micros, lease: null, row };
+}
+
+const written = async (id: string) => (await testDb.query('SELECT 1 FROM requests WHERE id = $1', [id])).length === 1;
+const streamWarnings = () => warnings.filter((l) => /settlement stream unavailable/.test(l));
+
+it('waits quietly for a Redis that is not up at start, settles once it is, and warns when it is lost later', async () => {
+  const redis = createRedis(server.url, () => undefined);
+  const stream = new SettlementStream(redis, signer, new SettlementWriter(db, log, 'start-a'), log, { instanceId: 'start-a', prefix: `start-test:${randomUUID().slice(0, 8)}:`, claimIdleMs: 60_000 });
+  stream.start();
+  try {
+    // Longer than the settler's 2-s grace for a blip, with Redis still not there.
+    const since = Date.now();
+    await waitFor(() => Date.now() - since > 3_000, { what: 'the settler to have waited past its grace for a blip', intervalMs: 100 });
+    expect(streamWarnings()).toEqual([]);
+
+    await server.start();
+    const s = settlement(5);
+    await waitFor(async () => {
+      await stream.append(s);
+      return true;
+    }, { what: 'Redis to take the settlement' });
+    await waitFor(() => written(s.requestId), { what: 'the settlement in Postgres' });
+    expect(streamWarnings()).toEqual([]);
+
+    // Lost after it worked: an outage, said once it outlasts a blip.
+    await server.kill();
+    await waitFor(() => streamWarnings().length > 0, { what: 'a warning that the settlement stream is unavailable' });
+  } finally {
+    await stream.stop();
+    redis.disconnect();
+  }
+}, 60_000);

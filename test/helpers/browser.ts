@@ -19,7 +19,8 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
     timezoneId: 'UTC',
     locale: 'en-GB',
   });
-  context.setDefaultTimeout(10_000);
+  // Each wait's deadline (a busy machine renders slowly; a wait ends as soon as its condition holds).
+  context.setDefaultTimeout(30_000);
   return {
     context,
     close: async () => {

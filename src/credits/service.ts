@@ -74,7 +74,7 @@ export class CreditService {
         await this.stream.append(entry);
         return { charged: input.cost, balance, duplicate: false };
       } catch (err) {
-        if (Date.now() - this.lastStreamWarning > 10_000) {
+        if (!this.stream.startingUp && Date.now() - this.lastStreamWarning > 10_000) {
           this.lastStreamWarning = Date.now();
           this.log.warn({ err: (err as Error).message }, 'settlement stream unavailable; writing settlements to Postgres directly');
         }

@@ -86,6 +86,8 @@ export class SettlementStream {
   });
   private loop: Promise<void> | undefined;
   private readonly appender: Batcher<[requestId: string, encoded: string], void>;
+  /** Whether the shared connection has been up since this instance started. */
+  private everUp: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -102,6 +104,16 @@ export class SettlementStream {
     this.reader = duplicateRedis(redis, { commandTimeout: 10_000 });
     this.reader.on('error', () => undefined);
     this.appender = new Batcher((batch) => this.appendAll(batch), APPEND_BATCH);
+    this.everUp = redis.status === 'ready';
+    if (!this.everUp) redis.once('ready', () => (this.everUp = true));
+  }
+
+  /**
+   * Redis has not come up since this instance started: the instance has said so once (server.ts),
+   * so a settlement written to Postgres instead is no news (an outage after it was up is).
+   */
+  get startingUp(): boolean {
+    return !this.everUp;
   }
 
   /** Appends a settlement; rejects when Redis cannot take it now (the caller writes it to Postgres itself). */

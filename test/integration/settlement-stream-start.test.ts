@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Micros } from '../../src/credits/money.js';
+import { CreditService } from '../../src/credits/service.js';
 import { SettlementStream } from '../../src/credits/settlement-stream.js';
 import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
 import { requestRow } from '../../src/pipeline/settle.js';
@@ -84,5 +85,39 @@ it('waits quietly for a Redis that is not up at start, settles once it is, and w
   } finally {
     await stream.stop();
     redis.disconnect();
+  }
+}, 60_000);
+
+it('writes a settlement to Postgres directly while Redis has not come up since start, quietly; after it has, with a warning', async () => {
+  const own = await ownRedis();
+  await own.kill();
+  const redis = createRedis(own.url, () => undefined);
+  const credits = new CreditService(db, log, { instanceId: 'start-b', lease: { ttlMs: 30_000, idleMs: 5_000, targetMs: 1_000, waitMs: 0 } });
+  const stream = new SettlementStream(redis, signer, new SettlementWriter(db, log, 'start-b'), log, { instanceId: 'start-b', prefix: `start-test:${randomUUID().slice(0, 8)}:`, claimIdleMs: 60_000 });
+  credits.useStream(stream);
+  const settle = async (cost: number) => {
+    const s = settlement(cost);
+    await credits.settle({ requestId: s.requestId, accountId, cost: s.cost, row: s.row });
+    return s.requestId;
+  };
+  const before = warnings.length;
+  const fallbackWarnings = () => warnings.slice(before).filter((l) => /writing settlements to Postgres directly/.test(l));
+  try {
+    // Served before Redis is up: written by the request itself, and no outage to report.
+    expect(await written(await settle(3))).toBe(true);
+    expect(fallbackWarnings()).toEqual([]);
+
+    await own.start();
+    await waitFor(() => redis.status === 'ready', { what: 'the connection to come up' });
+    await settle(2);
+    // Lost after it was up: the fallback is worth saying.
+    await own.kill();
+    await waitFor(() => redis.status !== 'ready', { what: 'the connection to drop' });
+    expect(await written(await settle(1))).toBe(true);
+    expect(fallbackWarnings()).toHaveLength(1);
+  } finally {
+    await stream.stop();
+    redis.disconnect();
+    await own.kill();
   }
 }, 60_000);

@@ -110,7 +110,8 @@ export class SettlementStream {
 
   /**
    * Redis has not come up since this instance started: the instance has said so once (server.ts),
-   * so a settlement written to Postgres instead is no news (an outage after it was up is).
+   * so neither a settler that cannot read nor a settlement written to Postgres instead is news;
+   * an outage after Redis was up is.
    */
   get startingUp(): boolean {
     return !this.everUp;
@@ -171,8 +172,6 @@ export class SettlementStream {
     let lastClaim = 0;
     let lastWarning = 0;
     let failingSince = 0;
-    /** Whether a read has succeeded yet: before that, a connection not up is the instance still starting. */
-    let worked = false;
     while (this.running) {
       try {
         if (Date.now() - lastClaim >= this.opts.claimIdleMs / 2) {
@@ -181,7 +180,6 @@ export class SettlementStream {
         }
         const res = (await this.reader.xreadgroup('GROUP', GROUP, this.opts.instanceId, 'COUNT', this.opts.batch ?? 200, 'BLOCK', 250, 'STREAMS', this.key, '>')) as [string, Entry[]][] | null;
         failingSince = 0;
-        worked = true;
         const entries = res?.[0]?.[1];
         if (entries) {
           await this.apply(entries);
@@ -193,13 +191,11 @@ export class SettlementStream {
         const message = (err as Error).message ?? '';
         if (message.startsWith('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         else {
-          // A blip (a cluster failing over) is not worth a warning; an outage is. A connection that
-          // has not come up since start is no outage of the stream's own: the instance says once
-          // that Redis is not reachable (server.ts), and failed appends say where settlements go.
+          // A blip (a cluster failing over) is not worth a warning; an outage is, once Redis has
+          // been up since start (startingUp).
           const now = Date.now();
           failingSince ||= now;
-          const starting = !worked && this.reader.status !== 'ready';
-          if (!starting && now - failingSince >= 2_000 && now - lastWarning > 10_000) {
+          if (!this.startingUp && now - failingSince >= 2_000 && now - lastWarning > 10_000) {
             lastWarning = now;
             this.log.warn({ err: message }, 'settlement stream unavailable; retrying');
           }

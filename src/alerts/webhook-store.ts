@@ -62,9 +62,6 @@ export async function listDeliveries(db: Queryable, webhookId: string, limit: nu
   return (await db.query<WebhookDelivery>(`${DELIVERY_SELECT} WHERE d.webhook_id = $1 ORDER BY d.id DESC LIMIT $2`, [webhookId, limit])).rows;
 }
 
-export async function getDelivery(db: Queryable, id: string): Promise<WebhookDelivery | undefined> {
-  return (await db.query<WebhookDelivery>(`${DELIVERY_SELECT} WHERE d.id = $1`, [id])).rows[0];
-}
 
 /**
  * Re-seals every webhook secret not under the keyring's current key (ENCRYPTION_KEY rotation, as

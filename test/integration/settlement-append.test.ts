@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Micros } from '../../src/credits/money.js';
 import { decodeSettlement } from '../../src/credits/settlement-codec.js';
 import { SettlementStream } from '../../src/credits/settlement-stream.js';
-import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
-import { requestRow } from '../../src/pipeline/settle.js';
+import { SettlementWriter } from '../../src/credits/settlements.js';
 import { PgDb } from '../../src/store/pg.js';
 import { Signer } from '../../src/store/signer.js';
 import { countScriptCalls } from '../helpers/script-calls.js';
+import { testSettlement } from '../helpers/settlements.js';
 import { TEST_PG_ADMIN_URL, TEST_REDIS_URL } from '../helpers/env.js';
 
 /**
@@ -34,11 +34,8 @@ afterAll(async () => {
   await db.close();
 });
 
-function settlement(i: number): LeasedSettlement {
-  const requestId = `0192f3a0-0000-7000-8000-${String(i).padStart(12, '0')}`;
-  const row = requestRow({ id: requestId, principal: undefined, usage: undefined, attempts: [], endpoint: 'chat.completions', status: 200, startedAt: Date.now(), elapsedMs: () => 1, cacheHit: false, stream: false } as never, 'instance-a');
-  return { requestId, accountId: '0192f3a0-2222-7000-8000-000000000002', cost: BigInt(i) as Micros, hold: 100n as Micros, lease: 'instance-a', row };
-}
+const settlement = (i: number) =>
+  testSettlement({ requestId: `0192f3a0-0000-7000-8000-${String(i).padStart(12, '0')}`, accountId: '0192f3a0-2222-7000-8000-000000000002', instanceId: 'instance-a', cost: i, hold: 100n as Micros, lease: 'instance-a' });
 
 describe('appending settlements', () => {
   it('requests finishing together share one script call and one sealed entry, counted for its instance', async () => {

@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Micros } from '../../src/credits/money.js';
 import { SettlementStream } from '../../src/credits/settlement-stream.js';
-import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
-import { requestRow } from '../../src/pipeline/settle.js';
+import { SettlementWriter } from '../../src/credits/settlements.js';
 import { migrate } from '../../src/store/migrate.js';
 import { PgDb } from '../../src/store/pg.js';
 import { Signer } from '../../src/store/signer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
+import { testSettlement } from '../helpers/settlements.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -38,11 +37,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-function settlement(cost: number): LeasedSettlement {
-  const requestId = randomUUID();
-  const row = requestRow({ id: requestId, principal: undefined, usage: undefined, attempts: [], endpoint: 'chat.completions', status: 200, startedAt: Date.now(), elapsedMs: () => 1, cacheHit: false, stream: false } as never, 'linger-a');
-  return { requestId, accountId, cost: BigInt(cost) as Micros, lease: null, row };
-}
+const settlement = (cost: number) => testSettlement({ accountId, instanceId: 'linger-a', cost });
 
 const written = async (id: string) => (await testDb.query('SELECT 1 FROM requests WHERE id = $1', [id])).length === 1;
 

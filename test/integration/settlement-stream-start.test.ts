@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Micros } from '../../src/credits/money.js';
 import { CreditService } from '../../src/credits/service.js';
 import { SettlementStream } from '../../src/credits/settlement-stream.js';
-import { SettlementWriter, type LeasedSettlement } from '../../src/credits/settlements.js';
-import { requestRow } from '../../src/pipeline/settle.js';
+import { SettlementWriter } from '../../src/credits/settlements.js';
 import { migrate } from '../../src/store/migrate.js';
 import { PgDb } from '../../src/store/pg.js';
 import { createRedis } from '../../src/store/redis.js';
 import { Signer } from '../../src/store/signer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { ownRedis, type OwnRedis } from '../helpers/redis-server.js';
+import { testSettlement } from '../helpers/settlements.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -51,11 +50,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-function settlement(cost: number): LeasedSettlement {
-  const requestId = randomUUID();
-  const row = requestRow({ id: requestId, principal: undefined, usage: undefined, attempts: [], endpoint: 'chat.completions', status: 200, startedAt: Date.now(), elapsedMs: () => 1, cacheHit: false, stream: false } as never, 'start-a');
-  return { requestId, accountId, cost: BigInt(cost) as Micros, lease: null, row };
-}
+const settlement = (cost: number) => testSettlement({ accountId, instanceId: 'start-a', cost });
 
 const written = async (id: string) => (await testDb.query('SELECT 1 FROM requests WHERE id = $1', [id])).length === 1;
 const streamWarnings = () => warnings.filter((l) => /settlement stream unavailable/.test(l));

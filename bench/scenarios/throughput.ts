@@ -19,12 +19,9 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
     await runLoad({ url: `${pt.origin}/`, body: PASSTHROUGH_BODY, headers: {}, connections: 64, durationS: 2 });
     // The sustained runs back to back, the pass-through's first (once the gateway is idle again).
     await quiet(env.gateway.pid);
-    const ptCpu0 = cpuMs(pt.proc.pid);
-    const ptRun = await runLoad({ url: `${pt.origin}/`, body: PASSTHROUGH_BODY, headers: {}, connections: 64, durationS });
-    const passthrough = { rps: ptRun.rps, cpuPerRequestMs: round3((cpuMs(pt.proc.pid) - ptCpu0) / Math.max(1, ptRun.requests)) };
-    const cpu0 = cpuMs(env.gateway.pid);
-    const gateway = await runLoad({ url: `${env.gatewayUrl}/v1/chat/completions`, body, headers: { authorization: `Bearer ${env.key}` }, connections: 64, durationS });
-    const cpuPerRequestMs = round3((cpuMs(env.gateway.pid) - cpu0) / Math.max(1, gateway.requests));
+    const { result: ptRun, cpuPerRequestMs: ptCpu } = await loadWithCpu(`${pt.origin}/`, PASSTHROUGH_BODY, {}, pt.proc.pid, durationS);
+    const passthrough = { rps: ptRun.rps, cpuPerRequestMs: ptCpu };
+    const { result: gateway, cpuPerRequestMs } = await loadWithCpu(`${env.gatewayUrl}/v1/chat/completions`, body, { authorization: `Bearer ${env.key}` }, env.gateway.pid, durationS);
     if (process.env.BENCH_QUICK) return { direct, gateway, cpuPerRequestMs, passthrough };
     // A lone request: what the full pipeline adds when nothing else is running (and, in the same
     // minute, what the bare pass-through adds).
@@ -89,12 +86,11 @@ const RAMP_S = 2;
  */
 async function interleavedWithPassthrough(env: BenchEnv, pt: { proc: { pid: number }; origin: string }, body: string) {
   const slice = async (url: string, b: string, headers: Record<string, string>, pid: number) => {
-    // Unmeasured ramp: after seconds idle the gateway re-takes its credit lease and its batches
-    // refill; a sustained load does that once, so a slice must not count it every time.
+    // Unmeasured ramp: a gateway resuming after seconds idle costs more per request for a moment,
+    // which a sustained load pays once; a slice must not count it every time.
     await runLoad({ url, body: b, headers, connections: 64, durationS: RAMP_S });
-    const cpu0 = cpuMs(pid);
-    const r = await runLoad({ url, body: b, headers, connections: 64, durationS: SLICE_S });
-    return { rps: r.rps, cpuPerRequestMs: round3((cpuMs(pid) - cpu0) / Math.max(1, r.requests)) };
+    const { result, cpuPerRequestMs } = await loadWithCpu(url, b, headers, pid, SLICE_S);
+    return { rps: result.rps, cpuPerRequestMs };
   };
   const passthrough = async () => {
     // The gateway's own after-work (its settlers writing the slice's settlements) must not run on
@@ -103,13 +99,26 @@ async function interleavedWithPassthrough(env: BenchEnv, pt: { proc: { pid: numb
     return slice(`${pt.origin}/`, PASSTHROUGH_BODY, {}, pt.proc.pid);
   };
   const gateway = () => slice(`${env.gatewayUrl}/v1/chat/completions`, body, { authorization: `Bearer ${env.key}` }, env.gateway.pid);
-  await passthrough(); // warm-up: the gateway is warm from the runs before
   const rounds = [];
   for (let i = 0; i < INTERLEAVED_ROUNDS; i++) {
-    const [p, g] = i % 2 === 0 ? [await passthrough(), await gateway()] : await gateway().then(async (g) => [await passthrough(), g] as const);
+    let p, g;
+    if (i % 2 === 0) {
+      p = await passthrough();
+      g = await gateway();
+    } else {
+      g = await gateway();
+      p = await passthrough();
+    }
     rounds.push({ passthrough: p, gateway: g, share: round3(g.rps / Math.max(1, p.rps)), cpuRatio: round3(g.cpuPerRequestMs / Math.max(0.001, p.cpuPerRequestMs)) });
   }
   return { sliceS: SLICE_S, rounds, medianShare: median(rounds.map((r) => r.share)), medianCpuRatio: median(rounds.map((r) => r.cpuRatio)) };
+}
+
+/** A closed-loop load at 64 connections, with the CPU per request of process `pid` meanwhile. */
+async function loadWithCpu(url: string, body: string, headers: Record<string, string>, pid: number, durationS: number) {
+  const cpu0 = cpuMs(pid);
+  const result = await runLoad({ url, body, headers, connections: 64, durationS });
+  return { result, cpuPerRequestMs: round3((cpuMs(pid) - cpu0) / Math.max(1, result.requests)) };
 }
 
 /** Waits (at most 10 s) until `pid` uses under 4% of a core over a quarter of a second. */

@@ -1,7 +1,13 @@
 import { Pool } from 'undici';
 
 export interface LatencyResult {
+  /** Requests measured (sent after the warm-up). */
   sent: number;
+  /**
+   * Requests started in all, the unrecorded warm-up included: the load the target carried for
+   * the whole call, by which its CPU time over the call is divided.
+   */
+  started: number;
   ok: number;
   failed: number;
   /** Milliseconds, microsecond resolution. */
@@ -36,6 +42,7 @@ export async function fixedRate(o: { origin: string; path: string; body: string;
   let ok = 0;
   let failed = 0;
   let n = 0;
+  let started = 0;
   const inflight: Promise<void>[] = [];
   const one = async (i: number, record: boolean) => {
     const t0 = process.hrtime.bigint();
@@ -64,6 +71,7 @@ export async function fixedRate(o: { origin: string; path: string; body: string;
       const now = process.hrtime.bigint();
       if (due > now + 1_000_000n) await new Promise((r) => setTimeout(r, Number((due - now) / 1_000_000n)));
       inflight.push(one(i, record));
+      started++;
       if (record) n++;
       if (inflight.length > 5000) await Promise.all(inflight.splice(0));
     }
@@ -74,6 +82,7 @@ export async function fixedRate(o: { origin: string; path: string; body: string;
   const t = ttfb.slice(0, ok).sort();
   return {
     sent: n,
+    started,
     ok,
     failed,
     p50: round(percentile(l, 50)),

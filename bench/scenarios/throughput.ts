@@ -45,7 +45,7 @@ export async function nonStreaming(env: BenchEnv, durationS: number) {
       const direct = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(false), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
       const passthrough = await fixedRate({ origin: pt.origin, path: '/', body: PASSTHROUGH_BODY, headers: {}, rate, durationS });
       const { result: gw, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body, headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
-      const n = Math.max(1, gw.ok + gw.failed);
+      const n = Math.max(1, gw.started);
       sweep.push({
         rate,
         direct,
@@ -151,7 +151,7 @@ export async function streaming(env: BenchEnv, durationS: number) {
   const at = async (w: number) => {
     const d = await fixedRate({ origin: env.mockUrl, path: '/openai/v1/chat/completions', body: chatBody(true, w), headers: { authorization: 'Bearer bench-upstream-key' }, rate, durationS });
     const { result: g, cpu } = await measureCpu(env, () => fixedRate({ origin: env.gatewayUrl, path: '/v1/chat/completions', body: gatewayBody(w), headers: { authorization: `Bearer ${env.key}` }, rate, durationS }));
-    return { chunks: w + 3, direct: d, gateway: g, addedP50Ms: round3(g.p50 - d.p50), gatewayCpuPerStreamMs: round3(cpu.gatewayMs / Math.max(1, g.ok + g.failed)) };
+    return { chunks: w + 3, direct: d, gateway: g, addedP50Ms: round3(g.p50 - d.p50), gatewayCpuPerStreamMs: round3(cpu.gatewayMs / Math.max(1, g.started)) };
   };
   const short = await at(10);
   const long = await at(200);

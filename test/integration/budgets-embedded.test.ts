@@ -3,24 +3,18 @@ import { BudgetService, settleBudgets } from '../../src/credits/budgets.js';
 import { setCaps } from '../../src/credits/budget-caps.js';
 import { micros } from '../../src/credits/money.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { migrate } from '../../src/store/migrate.js';
-import { PgliteDb } from '../../src/store/pglite.js';
+import type { PgliteDb } from '../../src/store/pglite.js';
+import { createOwner, openEmbedded, PGLITE_DEADLINE_MS } from '../helpers/embedded.js';
 
 /** Budgets and alert firing on the embedded database (PGlite), the default single-instance mode: the same SQL. */
 
-// PGlite starts (WASM) and applies every migration: slow on a busy machine, bounded only to fail eventually.
-const PGLITE_DEADLINE_MS = 120_000;
 let db: PgliteDb;
 let keyId: string;
 let userId: string;
 
 beforeAll(async () => {
-  db = await PgliteDb.open();
-  await migrate(db);
-  const account = (await db.query<{ id: string }>("INSERT INTO accounts (name, balance) VALUES ('a', 1000000) RETURNING id")).rows[0]!.id;
-  await db.query("INSERT INTO ledger (account_id, kind, amount) VALUES ($1, 'grant', 1000000)", [account]);
-  userId = (await db.query<{ id: string }>("INSERT INTO users (account_id, email, plan_id) VALUES ($1, 'e@x.test', 'default') RETURNING id", [account])).rows[0]!.id;
-  keyId = (await db.query<{ id: string }>("INSERT INTO api_keys (user_id, key_hash, prefix) VALUES ($1, '\\x01', 'tg_x') RETURNING id", [userId])).rows[0]!.id;
+  db = await openEmbedded();
+  ({ userId, keyId } = await createOwner(db));
 }, PGLITE_DEADLINE_MS);
 afterAll(async () => db?.close());
 

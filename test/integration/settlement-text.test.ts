@@ -5,20 +5,14 @@ import { createLogger } from '../../src/observability/logger.js';
 import { RequestContext } from '../../src/pipeline/context.js';
 import { requestRow } from '../../src/pipeline/settle.js';
 import type { Queryable } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { PgliteDb } from '../../src/store/pglite.js';
+import type { PgliteDb } from '../../src/store/pglite.js';
 import { createUserWithKey } from '../helpers/catalogue.js';
+import { createOwner, openEmbedded, PGLITE_DEADLINE_MS, type Owner } from '../helpers/embedded.js';
 import type { TestGateway } from '../helpers/gateway.js';
 import { useGatewayHarness } from '../helpers/harness.js';
 
 /** Text a client controls that a settlement carries to Postgres in its batch's column arrays. */
 const AWKWARD = ['NULL', 'a "quoted", back\\slash', '{braces,}', ' spaced ', '', 'ünïcødé ✓ 𝄞', "it's", 'plain'];
-
-interface Owner {
-  accountId: string;
-  userId: string;
-  keyId: string;
-}
 
 /** Writes one batch of requests whose model, tags and error messages are AWKWARD, and checks each row as stored. */
 async function settlesUnchanged(writer: SettlementWriter, db: Queryable, o: Owner): Promise<void> {
@@ -68,19 +62,12 @@ describe('a settlement batch keeps the request row exactly as served', () => {
   });
 
   describe('on the embedded database (PGlite)', () => {
-    // PGlite starts (WASM) and applies every migration: slow on a busy machine, bounded only to fail eventually.
-    const PGLITE_DEADLINE_MS = 120_000;
     let db: PgliteDb;
     let owner: Owner;
 
     beforeAll(async () => {
-      db = await PgliteDb.open();
-      await migrate(db);
-      const accountId = (await db.query<{ id: string }>("INSERT INTO accounts (name, balance) VALUES ('a', 1000000) RETURNING id")).rows[0]!.id;
-      await db.query("INSERT INTO ledger (account_id, kind, amount) VALUES ($1, 'grant', 1000000)", [accountId]);
-      const userId = (await db.query<{ id: string }>("INSERT INTO users (account_id, email, plan_id) VALUES ($1, 'e@x.test', 'default') RETURNING id", [accountId])).rows[0]!.id;
-      const keyId = (await db.query<{ id: string }>("INSERT INTO api_keys (user_id, key_hash, prefix) VALUES ($1, '\\x01', 'tg_x') RETURNING id", [userId])).rows[0]!.id;
-      owner = { accountId, userId, keyId };
+      db = await openEmbedded();
+      owner = await createOwner(db);
     }, PGLITE_DEADLINE_MS);
     afterAll(async () => db?.close());
 

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhook, resealWebhookSecrets } from '../../src/alerts/webhook-store.js';
 import { webhookSecretContext } from '../../src/alerts/signature.js';
-import { migrate } from '../../src/store/migrate.js';
-import { PgliteDb } from '../../src/store/pglite.js';
+import type { PgliteDb } from '../../src/store/pglite.js';
 import { SecretBox } from '../../src/store/secrets.js';
+import { openEmbedded, PGLITE_DEADLINE_MS } from '../helpers/embedded.js';
 
 /** Webhook signing secrets follow an ENCRYPTION_KEY rotation like provider keys: re-sealed at start under the new key. */
 
-const PGLITE_DEADLINE_MS = 120_000;
 let db: PgliteDb;
 beforeAll(async () => {
-  db = await PgliteDb.open();
-  await migrate(db);
+  db = await openEmbedded();
 }, PGLITE_DEADLINE_MS);
 afterAll(async () => db?.close());
 

@@ -8,6 +8,7 @@ import { health, ready } from './http/health.js';
 import { listModels, retrieveModel } from './http/openai/models.js';
 import { AuthenticationError } from './errors.js';
 import { beginRequest } from './http/lifecycle.js';
+import { setIdentityHeaders } from './http/context.js';
 import { secretsEqual } from './store/secrets.js';
 
 /**
@@ -32,7 +33,10 @@ export function createApp(gw: Gateway, adminTokenHash: Buffer): Express {
   });
 
   app.use((req, res, next) => {
-    if (beginRequest(gw, req, res)) next();
+    const ctx = beginRequest(gw, req, res);
+    if (!ctx) return;
+    setIdentityHeaders(res, ctx, gw.instanceId);
+    next();
   });
 
   // POST /v1/chat/completions and /v1/embeddings are served before express (http/listener.ts).

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestContext } from '../pipeline/context.js';
+import type { HeaderSet } from '../pipeline/exchange.js';
 
 const CTX = Symbol('tollgate.requestContext');
 
@@ -15,7 +16,23 @@ export function maybeContextOf(res: ServerResponse): RequestContext | undefined 
 export function attachContext(req: IncomingMessage, res: ServerResponse): RequestContext {
   const ctx = new RequestContext(req.headers['x-request-id'] as string | undefined);
   (res as ServerResponse & { [CTX]: RequestContext })[CTX] = ctx;
-  res.setHeader('x-request-id', ctx.id);
-  if (ctx.clientRequestId) res.setHeader('x-client-request-id', ctx.clientRequestId);
   return ctx;
+}
+
+/**
+ * What every API answer carries about its request: the gateway's request id, the caller's own
+ * (echoed as x-client-request-id), and which replica answered (INSTANCE_ID: a name, no secret).
+ * The ingress routes send them with the answer's other headers (http/exchange.ts); express
+ * routes set them on the response up front (setIdentityHeaders).
+ */
+export function identityHeaders(ctx: RequestContext, instanceId: string): HeaderSet {
+  const h: Record<string, string> = { 'x-request-id': ctx.id };
+  if (ctx.clientRequestId) h['x-client-request-id'] = ctx.clientRequestId;
+  h['x-tollgate-instance'] = instanceId;
+  return h;
+}
+
+export function setIdentityHeaders(res: ServerResponse, ctx: RequestContext, instanceId: string): void {
+  const h = identityHeaders(ctx, instanceId);
+  for (const k in h) res.setHeader(k, h[k]!);
 }

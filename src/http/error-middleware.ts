@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Gateway } from '../gateway.js';
 import type { WireError } from '../pipeline/dialect.js';
 import { GatewayError, InvalidRequestError, isInternal, NotFoundError, PayloadTooLargeError, toGatewayError } from '../errors.js';
-import { maybeContextOf } from './context.js';
+import { identityHeaders, maybeContextOf } from './context.js';
 import { errorHeaders, httpStatusOf, openAIErrorBody } from './errors.js';
 import { sendJsonText } from './exchange.js';
 
@@ -43,8 +43,8 @@ export function renderError(gw: Gateway, err: unknown, res: ServerResponse, spea
     res.end();
     return;
   }
-  const headers = wire ? (wire.headers ?? {}) : errorHeaders(e);
-  sendJsonText(res, status, wire ? wire.body : JSON.stringify(openAIErrorBody(e)), ctx ? { ...ctx.responseHeaders, ...headers } : headers);
+  const headers = (wire ? wire.headers : errorHeaders(e)) ?? {};
+  sendJsonText(res, status, wire ? wire.body : JSON.stringify(openAIErrorBody(e)), ctx ? [identityHeaders(ctx, gw.instanceId), ctx.responseHeaders, headers] : [headers]);
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

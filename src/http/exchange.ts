@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { extractBearer } from '../auth/api-keys.js';
 import { ClientAbortedError } from '../errors.js';
-import type { Exchange } from '../pipeline/exchange.js';
+import { mergeHeaders, type Exchange, type HeaderSet } from '../pipeline/exchange.js';
 import { readJsonBody } from './body.js';
 import { parseTags } from './tags.js';
 import { Cancel } from '../util/cancel.js';
@@ -16,8 +16,11 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 /**
  * The pipeline's Exchange over Node's request and response. Bodies are written in one
- * writeHead + end (express's res.send spends time on ETags and freshness an API does not need);
- * streams are written with backpressure.
+ * writeHead + end (express's res.send spends time on ETags and freshness an API does not need),
+ * with every header in the one object writeHead is given: nothing is set on the response before
+ * (a header set earlier sends writeHead through setHeader for each one; measured with the
+ * spreads this replaced, ~20 µs an answer). The request's identity headers (http/context.ts) go
+ * first. Streams are written with backpressure.
  */
 export class NodeExchange implements Exchange {
   readonly path: string;
@@ -29,6 +32,7 @@ export class NodeExchange implements Exchange {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly maxBodyBytes: number,
+    private readonly identity: HeaderSet,
   ) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -63,17 +67,17 @@ export class NodeExchange implements Exchange {
     return this.res.headersSent;
   }
 
-  send(status: number, headers: Record<string, string>, body: string, as: 'json' | 'sse'): void {
+  send(status: number, headers: readonly HeaderSet[], body: string, as: 'json' | 'sse'): void {
     if (as === 'sse') {
-      this.res.writeHead(status, { ...SSE_HEADERS, ...headers });
+      this.open(status, headers);
       this.res.end(body);
       return;
     }
-    sendJsonText(this.res, status, body, headers);
+    sendJsonText(this.res, status, body, [this.identity, ...headers]);
   }
 
-  open(status: number, headers: Record<string, string>): void {
-    this.res.writeHead(status, { ...SSE_HEADERS, ...headers });
+  open(status: number, headers: readonly HeaderSet[]): void {
+    this.res.writeHead(status, mergeHeaders([SSE_HEADERS, this.identity, ...headers]));
   }
 
   async write(text: string): Promise<void> {
@@ -99,11 +103,11 @@ function withoutKey(query: string): string {
   return params.toString();
 }
 
-/** Writes a JSON body that is already text, in one writeHead + end. */
-export function sendJsonText(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
-  const h: Record<string, string | number> = headers ? { ...headers } : {};
+/** Writes a JSON body that is already text, in one writeHead + end, with `headers` (a later set's value wins). */
+export function sendJsonText(res: ServerResponse, status: number, body: string, headers: readonly HeaderSet[]): void {
+  const h = mergeHeaders(headers);
   h['content-type'] = 'application/json; charset=utf-8';
-  h['content-length'] = Buffer.byteLength(body);
+  h['content-length'] = String(Buffer.byteLength(body));
   res.writeHead(status, h);
   res.end(body);
 }

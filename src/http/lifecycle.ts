@@ -17,15 +17,13 @@ export const DRAIN_HEADER = 'x-tollgate-drain';
 
 /**
  * The start of every API request, on the express routes and the hot routes alike: a request
- * context, the serving instance's name (x-tollgate-instance), the shutdown gate (a 503 once
+ * context (its identity headers: http/context.ts), the shutdown gate (a 503 once
  * shutdown began, or a closed connection for our load balancers), in-flight counting, and the
  * end of the request (limits released, one metrics record, one log line). Undefined when refused
  * (in `speak`'s wire format when given: the ingress's dialect).
  */
 export function beginRequest(gw: Gateway, req: IncomingMessage, res: ServerResponse, speak?: (e: GatewayError) => WireError): RequestContext | undefined {
   const ctx = attachContext(req, res);
-  // Which replica answered, for operators behind a load balancer (INSTANCE_ID: a name, no secret).
-  res.setHeader('x-tollgate-instance', gw.instanceId);
   if (gw.lifecycle.shuttingDown) {
     // Our balancers retry a closed connection on another replica, never a 503 (a provider's 503
     // must not be replayed); this request has done nothing yet, so closing is safe.

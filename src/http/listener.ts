@@ -13,6 +13,7 @@ import { renderError } from './error-middleware.js';
 import { urlHasNul } from './json-limits.js';
 import { NodeExchange } from './exchange.js';
 import { beginRequest } from './lifecycle.js';
+import { identityHeaders } from './context.js';
 import { openAIChat, openAIEmbeddings } from './openai/dialect.js';
 import { geminiDialect } from './gemini/dialect.js';
 import { ARRAY_FRAMING, SSE_FRAMING } from './gemini/stream.js';
@@ -68,15 +69,16 @@ export function createRequestListener(gw: Gateway, app: Express): RequestListene
     }
     const ctx = beginRequest(gw, req, res, serve.error);
     if (!ctx) return;
+    const ex = new NodeExchange(req, res, gw.env.MAX_BODY_BYTES, identityHeaders(ctx, gw.instanceId));
     if (!gw.tracer.enabled) {
-      serve.run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES)).catch((err) => renderError(gw, err, res, serve.error));
+      serve.run(ctx, ex).catch((err) => renderError(gw, err, res, serve.error));
       return;
     }
     // The span ends when the pipeline is done (settled and answered): a stream its client left
     // settles after the connection closed, and the span carries what it was charged.
     startRequestSpan(gw.tracer, ctx, req.method!, path, req.headers);
     void serve
-      .run(ctx, new NodeExchange(req, res, gw.env.MAX_BODY_BYTES))
+      .run(ctx, ex)
       .catch((err) => renderError(gw, err, res, serve.error))
       .then(() => endRequestSpan(ctx));
   };

@@ -6,7 +6,7 @@ import type { Route } from '../routing/route.js';
 import type { RequestContext } from './context.js';
 import { cacheHitCost, costHeaders, holdExact, servedBy } from './credits.js';
 import type { ChatDialect } from './dialect.js';
-import type { Exchange } from './exchange.js';
+import { mergeHeaders, type Exchange } from './exchange.js';
 import type { Served } from './operation.js';
 
 /**
@@ -42,7 +42,7 @@ export async function answerFromCache(gw: Gateway, ctx: RequestContext, ex: Exch
   const as = chat.stream ? 'sse' : 'json';
   return {
     cost,
-    stored: () => ({ status: 200, headers: { ...ctx.responseHeaders, ...served, ...costHeaders(cost, undefined) }, body: render(cost, undefined), stream: chat.stream }),
-    respond: (s) => ex.send(200, { ...ctx.responseHeaders, ...served, ...costHeaders(cost, s) }, render(s?.charged ?? cost, s?.balance), as),
+    stored: () => ({ status: 200, headers: mergeHeaders([ctx.responseHeaders, served, costHeaders(cost, undefined)]), body: render(cost, undefined), stream: chat.stream }),
+    respond: (s) => ex.send(200, [ctx.responseHeaders, served, costHeaders(cost, s)], render(s?.charged ?? cost, s?.balance), as),
   };
 }

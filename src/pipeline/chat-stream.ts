@@ -63,7 +63,7 @@ export async function streamChat(gw: Gateway, ctx: RequestContext, ex: Exchange,
   servedBy(gw, ctx, target.model);
   const served: Record<string, string> = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   if (dialect.streamContentType) served['content-type'] = dialect.streamContentType;
-  ex.open(200, { ...ctx.responseHeaders, ...served });
+  ex.open(200, [ctx.responseHeaders, served]);
   const ident = dialect.identity(ctx.id, ctx.startedAt, target.model.upstreamModel);
 
   const encoder = dialect.openStream(chat, ident);

@@ -50,9 +50,9 @@ async function completeChat(gw: Gateway, ctx: RequestContext, ex: Exchange, dial
   ctx.usage = usage;
   const body = dialect.response(resp, usage, dialect.identity(ctx.id, ctx.startedAt, resp.model || target.model.upstreamModel), chat);
   const cost = costOfRequest(ctx, usage);
-  const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+  const served = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
   return {
-    ...jsonAnswer(ex, headers, body, cost),
+    ...jsonAnswer(ex, [ctx.responseHeaders, served], body, cost),
     cacheable: { response: resp, usage, servedModel: target.model.alias, provider: target.provider.id, storedAt: Date.now() },
   };
 }

@@ -37,7 +37,7 @@ export function countTokensOperation(dialect: CountTokensDialect): Operation<Cha
         inputTokens = served.value;
       } else inputTokens = await estimatePrompt(req);
       const body = dialect.response(inputTokens);
-      return jsonAnswer(ex, ctx.responseHeaders, body, ZERO);
+      return jsonAnswer(ex, [ctx.responseHeaders], body, ZERO);
     },
     error: (err) => dialect.error(err),
   };

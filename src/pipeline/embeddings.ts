@@ -43,8 +43,8 @@ export function embeddingsOperation(dialect: EmbeddingsDialect): Operation<Embed
       ctx.usage = { promptTokens: resp.usage.promptTokens, completionTokens: 0, cachedPromptTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: resp.usage.estimated };
       const body = dialect.response(resp, req, target.model.upstreamModel);
       const cost = costOfRequest(ctx, ctx.usage);
-      const headers = { ...ctx.responseHeaders, 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
-      return jsonAnswer(ex, headers, body, cost);
+      const served = { 'x-tollgate-model': target.model.alias, 'x-tollgate-provider': target.provider.id };
+      return jsonAnswer(ex, [ctx.responseHeaders, served], body, cost);
     },
     error: (err) => dialect.error(err),
   };

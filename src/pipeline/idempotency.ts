@@ -30,7 +30,6 @@ export async function replayIdempotent(gw: Gateway, ctx: RequestContext, ex: Exc
   // A replay is not a new request: no hold, no ledger entry, no request row of its own. It names
   // the request that has one (GET /v1/requests/{id}).
   ctx.settled = true;
-  const headers = { ...claim.headers, 'idempotent-replayed': 'true', 'x-tollgate-original-request-id': claim.requestId };
-  ex.send(claim.status, headers, claim.body, claim.stream ? 'sse' : 'json');
+  ex.send(claim.status, [claim.headers, { 'idempotent-replayed': 'true', 'x-tollgate-original-request-id': claim.requestId }], claim.body, claim.stream ? 'sse' : 'json');
   return true;
 }

@@ -10,7 +10,7 @@ import type { Route } from '../routing/route.js';
 import type { RequestContext } from './context.js';
 import { costHeaders, type HoldNeeds } from './credits.js';
 import type { WireError } from './dialect.js';
-import type { Exchange } from './exchange.js';
+import { mergeHeaders, type Exchange, type HeaderSet } from './exchange.js';
 
 /** An answer as a repeat with the same Idempotency-Key receives it. */
 export interface StoredAnswer {
@@ -65,10 +65,10 @@ export interface Operation<R> {
  * A whole JSON answer costing `cost`: sent with its cost and balance once settled, and kept as
  * sent (cost only: a balance would be stale by then) for Idempotency-Key repeats.
  */
-export function jsonAnswer(ex: Exchange, headers: Record<string, string>, body: string, cost: Micros): Pick<Served, 'cost' | 'stored' | 'respond'> {
+export function jsonAnswer(ex: Exchange, headers: readonly HeaderSet[], body: string, cost: Micros): Pick<Served, 'cost' | 'stored' | 'respond'> {
   return {
     cost,
-    stored: () => ({ status: 200, headers: { ...headers, ...costHeaders(cost, undefined) }, body, stream: false }),
-    respond: (s) => ex.send(200, { ...headers, ...costHeaders(cost, s) }, body, 'json'),
+    stored: () => ({ status: 200, headers: mergeHeaders([...headers, costHeaders(cost, undefined)]), body, stream: false }),
+    respond: (s) => ex.send(200, [...headers, costHeaders(cost, s)], body, 'json'),
   };
 }

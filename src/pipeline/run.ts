@@ -103,5 +103,5 @@ async function fail<R>(gw: Gateway, ctx: RequestContext, ex: Exchange, op: Opera
   const release = ctx.idempotency && { key: ctx.idempotency.key, ok: false, status: ctx.status, body: '', headers: {}, retentionMs: 0 };
   await settle(gw, ctx, ZERO, release).catch((settleErr) => gw.log.error({ err: settleErr, reqId: ctx.id }, 'could not settle a failed request'));
   if (ex.started) ex.end('');
-  else ex.send(wire.status, { ...ctx.responseHeaders, ...wire.headers }, wire.body, 'json');
+  else ex.send(wire.status, wire.headers ? [ctx.responseHeaders, wire.headers] : [ctx.responseHeaders], wire.body, 'json');
 }

@@ -132,6 +132,36 @@ describe('bad input gets a clear 4xx in the OpenAI error shape', () => {
     const r2 = await post('/v1/chat/completions', hello());
     expect(r2.headers.get('x-request-id')).not.toBe(r.headers.get('x-request-id'));
   });
+
+  it('names the request and the replica on every kind of answer: served, streamed, replayed, refused, and on the express routes', async () => {
+    const send = (path: string, init: RequestInit = {}) =>
+      fetch(`${gw.url}${path}`, { method: 'POST', ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': 'caller-7', ...(init.headers as Record<string, string>) } });
+    const idem = { 'idempotency-key': `identity-${Date.now()}` };
+    const answers = {
+      served: await send('/v1/chat/completions', { body: hello() }),
+      streamed: await send('/v1/chat/completions', { body: JSON.stringify({ ...JSON.parse(hello()), stream: true }) }),
+      first: await send('/v1/chat/completions', { body: hello(), headers: idem }),
+      replayed: await send('/v1/chat/completions', { body: hello(), headers: idem }),
+      badJson: await send('/v1/chat/completions', { body: '{' }),
+      badKey: await send('/v1/chat/completions', { body: hello(), headers: { authorization: 'Bearer tg-nope' } }),
+      anthropic: await send('/v1/messages', { body: JSON.stringify({ model: CHAT_MODELS.openai, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }) }),
+      models: await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}`, 'x-request-id': 'caller-7' } }),
+      unknownRoute: await send('/v1/nothing-here', { body: '{}' }),
+    };
+    const ids = new Set<string>();
+    for (const [kind, res] of Object.entries(answers)) {
+      await res.arrayBuffer();
+      expect([kind, res.headers.get('x-request-id')]).toEqual([kind, expect.stringMatching(/^req_/)]);
+      expect([kind, res.headers.get('x-client-request-id')]).toEqual([kind, 'caller-7']);
+      expect([kind, res.headers.get('x-tollgate-instance')]).toEqual([kind, gw.gw.instanceId]);
+      ids.add(res.headers.get('x-request-id')!);
+    }
+    expect(ids.size).toBe(Object.keys(answers).length);
+    expect(answers.replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(answers.replayed.headers.get('x-tollgate-original-request-id')).toBe(answers.first.headers.get('x-request-id'));
+    expect(answers.streamed.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect([answers.badJson.status, answers.badKey.status, answers.unknownRoute.status]).toEqual([400, 401, 404]);
+  });
 });
 
 describe('upstream errors are mapped, never leaked raw', () => {

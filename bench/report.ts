@@ -228,10 +228,25 @@ function whereTheTimeGoes(r: R): string[] {
       'with every request doing the same in that moment (the token correction rides with the next batch of takes); its hold comes ' +
       'from the escrow lease in memory; settlers write the stream to Postgres ' +
       `in batches. At 1,000 requests/s that writing costs ${at1k.perRequestCpuMs.postgres} ms of Postgres CPU and Redis ${at1k.perRequestCpuMs.redis} ms per request ` +
-      `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy). `,
+      `on the same two cores (the machine was ${at1k.machineBusyPercent}% busy). ` +
+      saturation(at1k, pt),
       'Profile: `npx tsx bench/profile.ts` (node --cpu-prof on the gateway, self time by package and function).',
     '',
   ];
+}
+
+/**
+ * At the top fixed rate, how much of its one core the gateway needed: past ~80% the latency added
+ * there is mostly waiting for that core (queueing), which a faster machine would not show.
+ */
+function saturation(at: R, pt: R | undefined): string {
+  const share = (at.perRequestCpuMs.gateway * at.rate) / 1000;
+  if (share < 0.8) return '';
+  return (
+    `At ${at.rate.toLocaleString('en')} requests/s the gateway needed ${Math.round(share * 100)}% of its core (${at.perRequestCpuMs.gateway} ms of CPU a request), ` +
+    `so the latency it adds there is mostly queueing for that core` +
+    (pt ? ` (on this machine the bare pass-through itself tops out near ${Math.round(1000 / pt.cpuPerRequestMs).toLocaleString('en')} requests/s).` : '.')
+  );
 }
 
 /** A per-chunk latency difference; below zero it is measurement noise around nothing. */

@@ -24,12 +24,12 @@ export interface FinishedRequest {
  * request); this is a map lookup and an addition.
  */
 class Tally {
-  private readonly counter: Counter<string>;
   private readonly pending = new Map<string, { labels: Record<string, string>; n: number }>();
 
   constructor(registry: Registry, name: string, help: string, private readonly labelNames: readonly string[]) {
     const pending = this.pending;
-    this.counter = new Counter({
+    // Registered with the registry, which reads it (and through collect, this tally).
+    new Counter({
       name,
       help,
       labelNames,
@@ -51,8 +51,6 @@ class Tally {
       const values = labels();
       p = { labels: Object.fromEntries(this.labelNames.map((l, i) => [l, values[i]!])), n: 0 };
       this.pending.set(key, p);
-      // The label set appears at 0 from the first scrape on, as prom-client's labels() made it.
-      this.counter.labels(p.labels).inc(0);
     }
     p.n += n;
   }
@@ -60,7 +58,8 @@ class Tally {
 
 /**
  * Prometheus metrics for one gateway instance (its own registry, so several gateways can live
- * in one process). Label children are cached: the hot path does map lookups, not label hashing.
+ * in one process). The request path's counters are tallies (Tally, above); its histograms'
+ * label children are cached, so it looks up no label set by its names.
  */
 export class Metrics {
   readonly registry = new Registry();

@@ -31,7 +31,7 @@ interface Endpoint {
  * timer wheel ticks every ~500 ms, so it fires up to a tick after its deadline; with this slack
  * ours always fires first, and the backstop only matters if ours somehow did not.
  */
-const UNDICI_BACKSTOP_SLACK_MS = 1_000;
+export const UNDICI_BACKSTOP_SLACK_MS = 1_000;
 
 export interface TransportOptions {
   /** Keep-alive connections per upstream origin. */

@@ -10,6 +10,7 @@ import { useGatewayHarness } from '../helpers/harness.js';
 import { eventually, expectMoneyInvariants, quiescent } from '../helpers/invariants.js';
 import { injectFault } from '../helpers/mock-control.js';
 import { waitFor } from '../helpers/wait.js';
+import { UNDICI_BACKSTOP_SLACK_MS } from '../../src/upstream/transport.js';
 
 let db: TestDatabase;
 let mock: MockUpstream;
@@ -49,11 +50,11 @@ function watchUpstream(providerKey: string): Promise<{ receivedAt: number; close
 }
 
 /**
- * undici's own header/body timers run on a coarse wheel that ticks every 499 ms: armed at any
- * moment, they cannot fire sooner than 499 ms later. A timeout configured below that and
- * honoured sooner than that was enforced by the gateway's own timer.
+ * The transport arms undici's own header/body timers as a backstop, UNDICI_BACKSTOP_SLACK_MS
+ * after the configured timeout: they cannot fire sooner than that. A timeout honoured before it
+ * was enforced by the gateway's own timer (the bound leaves a busy machine a second of slack).
  */
-const UNDICI_EARLIEST_TIMEOUT_MS = 499;
+const undiciEarliest = (timeoutMs: number) => timeoutMs + UNDICI_BACKSTOP_SLACK_MS;
 
 async function askFor(model: string, content = 'Hello there gateway') {
   const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
@@ -108,7 +109,7 @@ describe('retries', () => {
     expect(latencyMs).toBeGreaterThanOrEqual(timeoutMs);
     // The one timing bound, and the point of this test: given up before undici's coarse timer
     // could have fired, so by our own timer, close to the configured timeout.
-    expect(latencyMs).toBeLessThan(UNDICI_EARLIEST_TIMEOUT_MS);
+    expect(latencyMs).toBeLessThan(undiciEarliest(timeoutMs));
   });
 
   it('a total timeout ends the attempt, not the request: it is retried like any other timeout', async () => {
@@ -140,7 +141,7 @@ describe('retries', () => {
     expect(closedAt - receivedAt).toBeGreaterThanOrEqual(timeoutMs);
     // ...and (the one timing bound, the point of this test) hung up before undici's coarse body
     // timer could have fired: our own idle timer cut it.
-    expect(closedAt - receivedAt).toBeLessThan(UNDICI_EARLIEST_TIMEOUT_MS);
+    expect(closedAt - receivedAt).toBeLessThan(undiciEarliest(timeoutMs));
   });
 
   it('a 4xx that retrying cannot fix is not retried', async () => {

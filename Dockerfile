@@ -25,7 +25,9 @@ ENV MOCK_HOST=0.0.0.0 MOCK_PORT=9090
 CMD ["node", "--import", "tsx", "test/mock-upstream/cli.ts"]
 
 FROM node:20-bookworm-slim
+# NODE_OPTIONS: the start flags of `npm start` (README, "Memory and the young generation").
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=64 \
     PORT=8080 \
     HOST=0.0.0.0 \
     DATA_DIR=/data

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,13 +84,19 @@ async function admin(url: string, path: string, body: unknown): Promise<any> {
   return res.json();
 }
 
+/** The flags `npm start` (and the image, through NODE_OPTIONS) runs the gateway's node with. */
+function productionNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  return start.split(' ').filter((w) => w.startsWith('--'));
+}
+
 /**
- * The built gateway on core 0 (full pipeline, JSON logs written to `<OUT>/<name>.log`) on `port`,
+ * The built gateway on core 0, started as `npm start` starts it (full pipeline, JSON logs written to `<OUT>/<name>.log`) on `port`,
  * against `dbUrl`, with `extraEnv` over the bench's settings. Every gateway of a run is started
  * here, so two of them differ only in `extraEnv`.
  */
 export function spawnBenchGateway(opts: { dbUrl: string; redisUrl: string; port: number; redisPrefix: string; extraEnv?: Record<string, string>; name: string }): Proc {
-  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   return spawnNode([...nodeArgs, projectPath('dist', 'src', 'server.js')], {
     core: 0,
     env: {

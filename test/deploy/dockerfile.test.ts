@@ -48,7 +48,7 @@ describe('the Dockerfile', () => {
   let gateway: Running | undefined;
   let mock: Running | undefined;
   const port = { gateway: 0, mock: 0 };
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
 
   beforeAll(async () => {
     const built = buildStages({ alsoBuild: ['mock-upstream'] });
@@ -91,6 +91,10 @@ describe('the Dockerfile', () => {
     for (const source of ['src', 'test', 'bench', 'scripts', 'admin-ui/src']) expect(existsSync(join(app, source)), `${source}/ in the image`).toBe(false);
     expect(image.user).not.toBe('root');
     expect(image.env.NODE_ENV).toBe('production');
+    // Node runs with the flags `npm start` gives it (README, "Memory and the young generation").
+    const startFlags = /^node ((?:--\S+ )+)dist\/src\/server\.js$/.exec(pkg.scripts.start)?.[1]?.trim();
+    expect(startFlags).toBeTruthy();
+    expect(image.env.NODE_OPTIONS).toBe(startFlags);
     expect(image.healthcheck?.cmd).toContain('/health');
     expect(image.stopSignal).toBe('SIGTERM');
   });

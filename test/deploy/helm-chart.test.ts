@@ -55,7 +55,7 @@ describe('the Helm chart', () => {
     expect(container.livenessProbe.httpGet.path).toBe('/health');
     expect(container.readinessProbe.httpGet.path).toBe('/ready');
     expect(container.startupProbe.httpGet.path).toBe('/health');
-    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '320Mi' }, limits: { cpu: '2', memory: '512Mi' } });
     expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
     expect(env.INSTANCE_ID).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
     // While Redis is unreachable each replica enforces 1/N of every limit in memory

@@ -66,6 +66,9 @@ export function writeReport(r: R): void {
     r.machine.pinned
       ? 'The gateway runs pinned to core 0 (`taskset`); the load generators (this process) and the mock upstream share core 1; Postgres and Redis are not pinned. Everything shares the one machine, so Postgres and Redis take CPU from both.'
       : 'taskset was not available: processes were not pinned to cores.',
+    r.machine.gatewayNodeArgs?.length
+      ? `Each gateway runs as \`npm start\` runs it, \`node ${r.machine.gatewayNodeArgs.join(' ')}\` (README, "Memory and the young generation"); the pass-through with Node's defaults.`
+      : 'Each gateway runs with Node\'s default flags.',
     'Full pipeline on every request: API-key auth, catalogue lookup, requests-per-minute and tokens-per-minute limits of the user plan in Redis (set too high to refuse; the token limit corrected with real usage after the answer), the credit hold from the escrow lease, the settlement appended to the Redis settlement stream (written to Postgres in batches by the settlers), request row, metrics, one JSON log line.',
     '',
   ];

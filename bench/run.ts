@@ -10,7 +10,7 @@ import { creditsBench } from './scenarios/credits.js';
 import { concurrentStreams } from './scenarios/streams-memory.js';
 import { nonStreaming, streaming } from './scenarios/throughput.js';
 import { tracingCost } from './scenarios/tracing.js';
-import { OUT, startBenchEnv } from './setup.js';
+import { gatewayNodeArgs, OUT, startBenchEnv } from './setup.js';
 
 /**
  * `npm run bench` — starts real Postgres/Redis (if needed), the mock upstream and the built
@@ -25,7 +25,7 @@ if (canPin) execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)]
 const env = await startBenchEnv();
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: canPin },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, pinned: canPin, gatewayNodeArgs: gatewayNodeArgs() },
   seconds,
 };
 try {

@@ -84,10 +84,13 @@ async function admin(url: string, path: string, body: unknown): Promise<any> {
   return res.json();
 }
 
-/** The flags `npm start` (and the image, through NODE_OPTIONS) runs the gateway's node with. */
-function productionNodeFlags(): string[] {
+/**
+ * The node flags of the bench's gateways: those `npm start` (and the image, through NODE_OPTIONS)
+ * runs the gateway with, then BENCH_GATEWAY_NODE_ARGS (profiling).
+ */
+export function gatewayNodeArgs(): string[] {
   const start = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
-  return start.split(' ').filter((w) => w.startsWith('--'));
+  return [...start.split(' ').filter((w) => w.startsWith('--')), ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
 /**
@@ -96,8 +99,7 @@ function productionNodeFlags(): string[] {
  * here, so two of them differ only in `extraEnv`.
  */
 export function spawnBenchGateway(opts: { dbUrl: string; redisUrl: string; port: number; redisPrefix: string; extraEnv?: Record<string, string>; name: string }): Proc {
-  const nodeArgs = [...productionNodeFlags(), ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  return spawnNode([...nodeArgs, projectPath('dist', 'src', 'server.js')], {
+  return spawnNode([...gatewayNodeArgs(), projectPath('dist', 'src', 'server.js')], {
     core: 0,
     env: {
       ...process.env,
